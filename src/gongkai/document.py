@@ -1,0 +1,95 @@
+"""The neutral document every reader produces: ordered headings, paragraphs and tables.
+
+Readers know file formats and nothing about annual reports; extraction knows annual reports and
+nothing about file formats. This module is the boundary between the two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(slots=True)
+class Provenance:
+    """Where a piece of text came from. Line numbers are 1-based; page numbers 1-based."""
+
+    file: str = ""
+    line: int | None = None
+    line_end: int | None = None
+    page: int | None = None
+    bbox: tuple[float, float, float, float] | None = None  # x0, y0, x1, y1 on the page
+    table: int | None = None  # index of the table in the document
+    row: int | None = None
+    col: int | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {k: v for k in self.__slots__ if (v := getattr(self, k)) not in (None, "")}
+
+    def describe(self) -> str:
+        """Short human form: ``第12行`` / ``第3页`` / ``表2 第4行第5列``."""
+        parts = []
+        if self.page is not None:
+            parts.append(f"p.{self.page}")
+        if self.line is not None:
+            parts.append(f"L{self.line}" + (f"-{self.line_end}" if self.line_end not in (None, self.line) else ""))
+        if self.table is not None and self.row is not None:
+            parts.append(f"table {self.table + 1} r{self.row + 1}c{(self.col or 0) + 1}")
+        return " ".join(parts)
+
+
+@dataclass(slots=True)
+class TableCell:
+    text: str
+    prov: Provenance
+    rowspan: int = 1
+    colspan: int = 1
+    confidence: float | None = None  # OCR
+
+
+@dataclass(slots=True)
+class Table:
+    """A table as rows of cells. Cells keep their spans; ``grid`` is False when the reader could not
+    establish real column positions (text layouts), so a cell's index in its row says little."""
+
+    rows: list[list[TableCell]] = field(default_factory=list)
+    grid: bool = False
+    prov: Provenance = field(default_factory=Provenance)
+    kind: Literal["table"] = "table"
+
+    @property
+    def text(self) -> str:
+        return "\n".join("\t".join(c.text for c in row) for row in self.rows)
+
+
+@dataclass(slots=True)
+class Paragraph:
+    text: str
+    prov: Provenance
+    kind: Literal["paragraph", "heading"] = "paragraph"
+    level: int = 0  # heading level when known (markdown #, HTML h1..h6, DOCX Heading n)
+
+
+Block = Paragraph | Table
+
+
+@dataclass(slots=True)
+class Document:
+    """A read file: its blocks in reading order plus facts about the file itself."""
+
+    source: str
+    blocks: list[Block] = field(default_factory=list)
+    media_type: str = "text/plain"
+    encoding: str | None = None
+    pages: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def paragraphs(self) -> list[Paragraph]:
+        return [b for b in self.blocks if isinstance(b, Paragraph)]
+
+    def tables(self) -> list[Table]:
+        return [b for b in self.blocks if isinstance(b, Table)]
+
+    def text(self) -> str:
+        """All text in reading order, tables included (cells tab-separated, one row a line)."""
+        return "\n".join(b.text for b in self.blocks)
