@@ -32,7 +32,9 @@ class Provenance:
         if self.page is not None:
             parts.append(f"p.{self.page}")
         if self.line is not None:
-            parts.append(f"L{self.line}" + (f"-{self.line_end}" if self.line_end not in (None, self.line) else ""))
+            parts.append(
+                f"L{self.line}" + (f"-{self.line_end}" if self.line_end not in (None, self.line) else "")
+            )
         if self.table is not None and self.row is not None:
             parts.append(f"table {self.table + 1} r{self.row + 1}c{(self.col or 0) + 1}")
         return " ".join(parts)

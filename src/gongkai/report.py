@@ -124,7 +124,8 @@ class Report:
     signature_date: dt.date | None = None
     sections: list[SectionText] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
+    issues: list[Finding] = field(default_factory=list)  # raised while reading and extracting
+    findings: list[Finding] = field(default_factory=list)  # issues plus every rule's findings
     media_type: str | None = None
 
     def value(self, cell_id: str) -> Number | None:
@@ -152,11 +153,21 @@ class Report:
             d["signature_date"] = self.signature_date.isoformat() if self.signature_date else None
             d["cell_sources"] = {k: c.as_dict() for k, c in self.cells.items() if c.raw is not None}
             d["sections"] = [
-                {"id": s.id, "title": s.title, "chars": len(s.text), "source": s.prov.as_dict() if s.prov else None}
+                {
+                    "id": s.id,
+                    "title": s.title,
+                    "chars": len(s.text),
+                    "source": s.prov.as_dict() if s.prov else None,
+                }
                 for s in self.sections
             ]
             d["facts"] = [
-                {"kind": f.kind, "value": f.value, "text": f.text, "source": f.prov.as_dict() if f.prov else None}
+                {
+                    "kind": f.kind,
+                    "value": f.value,
+                    "text": f.text,
+                    "source": f.prov.as_dict() if f.prov else None,
+                }
                 for f in self.facts
             ]
         return d

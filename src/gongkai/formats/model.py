@@ -133,6 +133,23 @@ class Format:
             raise KeyError(cell_id)
         return "count"
 
+    def cell_label(self, cell_id: str) -> str:
+        """The printed labels of a cell: ``表三 （四）无法提供 1.本机关不掌握相关政府信息 / 自然人``."""
+        table, row, col = split_cell_id(cell_id)
+        if table == "t2":
+            r = next((x for x in self.t2.rows() if x.id == row), None)
+            f = next((x for x in self.t2.fields_of(row) if x.id == col), None) if r else None
+            return f"表二 {r.label.text if r else row} / {f.label.text if f else col}"
+        if table == "t3":
+            rows = (*self.t3.rows, *(alt for alt, _ in self.t3.alternatives))
+            r = next((x for x in rows if x.id == row), None)
+            c = next((x for x in self.t3.columns if x.id == col), None)
+            name = (f"{r.group.text} " if r and r.group else "") + (r.label.text if r else row)
+            return f"表三 {name} / {c.label.text if c else col}"
+        g = next((x for x in self.t4.groups if x.id == row), None)
+        f = next((x for x in self.t4.fields if x.id == col), None)
+        return f"表四 {g.label.text if g else row} / {f.label.text if f else col}"
+
     def applies_to(self, year: int) -> bool:
         return self.years[0] <= year <= self.years[1]
 

@@ -81,7 +81,12 @@ _T3_HEAD = (
     Row("denied.enforcement", L("7.属于行政执法案卷"), G_DENIED, "7."),
     Row("denied.query", L("8.属于行政查询事项"), G_DENIED, "8."),
     Row("unable.no_info", L("1.本机关不掌握相关政府信息"), G_UNABLE, "1."),
-    Row("unable.needs_creation", L("2.没有现成信息需要另行制作", ("2.没有现成信息需另行制作",)), G_UNABLE, "2."),
+    Row(
+        "unable.needs_creation",
+        L("2.没有现成信息需要另行制作", ("2.没有现成信息需另行制作",)),
+        G_UNABLE,
+        "2.",
+    ),
     Row("unable.unclear", L("3.补正后申请内容仍不明确"), G_UNABLE, "3."),
     Row("rejected.petition", L("1.信访举报投诉类申请"), G_REJECTED, "1."),
     Row("rejected.duplicate", L("2.重复申请"), G_REJECTED, "2."),
@@ -97,7 +102,10 @@ T3_OTHER_SINGLE = Row("other", G_OTHER, ordinal="（六）")
 T3_OTHER_SPLIT = (
     Row(
         "other.no_correction",
-        L("1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", ("1.申请人无正当理由逾期不补正",)),
+        L(
+            "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+            ("1.申请人无正当理由逾期不补正",),
+        ),
         G_OTHER,
         "1.",
     ),

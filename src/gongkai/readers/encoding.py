@@ -34,7 +34,9 @@ def decode(data: bytes, source: str) -> tuple[str, str]:
             return _checked(data.decode(enc), enc, source), enc
         except UnicodeDecodeError:
             continue
-    raise UnreadableFile(source, "无法识别文本编码（不是 UTF-8、GBK/GB18030 或 UTF-16）", "unknown text encoding")
+    raise UnreadableFile(
+        source, "无法识别文本编码（不是 UTF-8、GBK/GB18030 或 UTF-16）", "unknown text encoding"
+    )
 
 
 def _utf16_without_bom(data: bytes, source: str) -> tuple[str, str]:

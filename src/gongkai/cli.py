@@ -1,0 +1,275 @@
+"""Command line: ``gongkai parse`` and ``gongkai check`` (Chinese by default, ``--lang en`` for English)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from . import api
+from .formats import FORMATS, format_for_year
+from .report import Report
+from .rules import RULES
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="gongkai 公开：读取并检查政府信息公开工作年度报告。Read and check open-government annual reports.",
+)
+
+
+class Lang(StrEnum):
+    zh = "zh"
+    en = "en"
+
+
+class OutFormat(StrEnum):
+    text = "text"
+    json = "json"
+    csv = "csv"
+
+
+_T = {
+    "zh": {
+        "file": "文件",
+        "year": "年度",
+        "format": "格式",
+        "region": "区划",
+        "ok": "未发现错误",
+        "errors": "错误",
+        "warnings": "警告",
+        "infos": "提示",
+        "unread": "无法读取",
+        "summary": "共 {n} 个文件：{ok} 份报告无错误，{bad} 份有错误，{failed} 个文件无法读取。",
+        "unknown": "未识别",
+        "mixed": "新旧格式混用",
+        "error": "错误",
+        "warning": "警告",
+        "info": "提示",
+        "row": "行",
+        "value": "数值",
+        "raw": "原文",
+        "source": "来源",
+    },
+    "en": {
+        "file": "file",
+        "year": "year",
+        "format": "format",
+        "region": "region",
+        "ok": "no errors",
+        "errors": "errors",
+        "warnings": "warnings",
+        "infos": "notes",
+        "unread": "unreadable",
+        "summary": "{n} files: {ok} reports without errors, {bad} with errors, {failed} unreadable.",
+        "unknown": "unknown",
+        "mixed": "mixed formats",
+        "error": "error",
+        "warning": "warning",
+        "info": "note",
+        "row": "row",
+        "value": "value",
+        "raw": "raw",
+        "source": "source",
+    },
+}
+_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
+
+LangOpt = Annotated[Lang, typer.Option("--lang", help="输出语言 zh/en  Output language")]
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _format_name(report: Report, lang: str) -> str:
+    t = _T[lang]
+    if report.template == "mixed":
+        return t["mixed"]
+    fmt = FORMATS.get(report.template or "")
+    if fmt is None:
+        return t["unknown"]
+    return fmt.name if lang == "zh" else f"{fmt.id} format"
+
+
+def _headline(report: Report, lang: str) -> str:
+    t = _T[lang]
+    a = report.agency
+    region = a.region
+    place = ""
+    if region and region.code:
+        names = "".join(dict.fromkeys(x for x in (region.province, region.city, region.county) if x))
+        place = f" · {region.code} {names}"
+    year = f"{report.year}年" if lang == "zh" and report.year else str(report.year or t["unknown"])
+    return f"{escape(a.name or t['unknown'])} · {year} · {_format_name(report, lang)}{place}"
+
+
+@app.command()
+def check(
+    paths: Annotated[
+        list[Path], typer.Argument(help="报告文件或文件夹（递归）  Files or folders (recursive)")
+    ],
+    lang: LangOpt = Lang.zh,
+    fmt: Annotated[OutFormat, typer.Option("--format", help="text | json | csv")] = OutFormat.text,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="只显示错误  Errors only")] = False,
+) -> None:
+    """检查报告：发布机关、年度、格式及每一处问题。Check reports: publisher, year, format, every finding.
+
+    退出状态 Exit status: 0 无错误 no errors; 1 有错误级问题 error-level findings; 2 有文件无法读取 unreadable files.
+    """
+    results = list(api.check_paths(paths))
+    if fmt is OutFormat.json:
+        payload = [
+            r.report.as_dict() if r.report else {"source": str(r.path), "error": r.error.line(lang.value)}
+            for r in results
+            if r.report or r.error
+        ]
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    elif fmt is OutFormat.csv:
+        _write_csv(results, lang.value)
+    else:
+        _print_check(results, lang.value, quiet)
+    failed = any(r.error for r in results)
+    bad = any(r.report and r.report.errors() for r in results)
+    raise typer.Exit(2 if failed else 1 if bad else 0)
+
+
+def _write_csv(results: list[api.Result], lang: str) -> None:
+    w = csv.writer(sys.stdout)
+    w.writerow(
+        ["file", "agency", "region", "year", "template", "rule", "severity", "status", "cells", "message"]
+    )
+    for r in results:
+        if r.error:
+            w.writerow([str(r.path), "", "", "", "", "read", "error", "fail", "", r.error.line(lang)])
+            continue
+        rep = r.report
+        assert rep is not None
+        code = rep.agency.region.code if rep.agency.region else ""
+        for f in rep.findings:
+            w.writerow(
+                [
+                    rep.source,
+                    rep.agency.name or "",
+                    code,
+                    rep.year or "",
+                    rep.template or "",
+                    f.rule,
+                    f.severity,
+                    f.status,
+                    " ".join(f.cells),
+                    f.text(lang),
+                ]
+            )
+
+
+def _print_check(results: list[api.Result], lang: str, quiet: bool) -> None:
+    t = _T[lang]
+    out = _console()
+    ok = bad = failed = 0
+    for r in results:
+        if r.error:
+            failed += 1
+            out.print(f"[bold red]✗[/] {escape(r.error.line(lang))}")
+            continue
+        rep = r.report
+        assert rep is not None
+        counts = {s: sum(1 for f in rep.findings if f.severity == s) for s in ("error", "warning", "info")}
+        bad += counts["error"] > 0
+        ok += counts["error"] == 0
+        mark = "[bold red]✗[/]" if counts["error"] else "[green]✓[/]"
+        out.print(f"{mark} [bold]{_headline(rep, lang)}[/]")
+        out.print(f"   [dim]{t['file']}: {escape(rep.source)}[/]")
+        tally = "，".join(f"{t[k + 's']} {v}" for k, v in counts.items() if v) or t["ok"]
+        out.print(f"   {tally}")
+        for f in rep.findings:
+            if quiet and f.severity != "error":
+                continue
+            where = _where(rep, f.cells) if f.cells else (f.where.describe() if f.where else "")
+            out.print(
+                f"   [{_STYLE[f.severity]}]{t[f.severity]}[/] [cyan]{f.rule}[/] {escape(f.text(lang))}"
+                + (f" [dim]({escape(where)})[/]" if where else "")
+            )
+        out.print()
+    out.print(t["summary"].format(n=len(results), ok=ok, bad=bad, failed=failed))
+
+
+def _where(report: Report, cells: list[str]) -> str:
+    for cid in cells:
+        c = report.cells.get(cid)
+        if c is not None and c.prov is not None:
+            return c.prov.describe()
+    return ""
+
+
+@app.command()
+def parse(
+    files: Annotated[list[Path], typer.Argument(help="报告文件  Report files")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="输出 JSON（cells.md 格式）  Print the parse-output JSON")
+    ] = False,
+    lang: LangOpt = Lang.zh,
+) -> None:
+    """解析报告并输出三张统计表。Parse reports and print their tables (or the JSON with --json)."""
+    out = _console()
+    payload = []
+    failed = False
+    for f in api.iter_files(files):
+        try:
+            rep = api.parse(f)
+        except api.GongkaiError as e:
+            failed = True
+            if as_json:
+                payload.append({"source": str(f), "error": e.line(lang.value)})
+            else:
+                out.print(f"[bold red]✗[/] {escape(e.line(lang.value))}")
+            continue
+        if as_json:
+            payload.append(rep.as_dict())
+        else:
+            _print_tables(out, rep, lang.value)
+    if as_json:
+        doc = payload[0] if len(payload) == 1 else payload
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    raise typer.Exit(2 if failed else 0)
+
+
+def _print_tables(out: Console, rep: Report, lang: str) -> None:
+    t = _T[lang]
+    fmt = FORMATS.get(rep.template or "") or format_for_year(rep.year or 2021)
+    out.print(f"[bold]{_headline(rep, lang)}[/]  [dim]{escape(rep.source)}[/]")
+    table = Table(show_lines=False, header_style="bold")
+    for col in ("cell", t["value"], t["raw"], t["source"]):
+        table.add_column(col)
+    for cid, cell in rep.cells.items():
+        label = fmt.cell_label(cid) if lang == "zh" else cid
+        value = "" if cell.value is None else str(cell.value)
+        table.add_row(escape(label), value, escape(cell.raw or ""), cell.prov.describe() if cell.prov else "")
+    out.print(table)
+
+
+@app.command()
+def rules(lang: LangOpt = Lang.zh) -> None:
+    """列出全部规则。List the rule catalogue."""
+    table = Table(header_style="bold")
+    for col in ("rule", "severity", "title", "basis"):
+        table.add_column(col)
+    for r in RULES:
+        table.add_row(r.id, r.severity, r.title if lang is Lang.zh else r.title_en, escape(r.basis))
+    _console().print(table)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Document → Report: everything that knows what an annual report looks like, nothing about file formats."""
+
+from __future__ import annotations
+
+from ..document import Document, Paragraph, Table
+from ..formats import FORMAT_2019, FORMAT_2021, FORMATS, Format, format_for_year
+from ..formats.official import T3_OTHER_SINGLE
+from ..report import Cell, Report
+from ..rules.conformance import issue_finding
+from . import values as V
+from .agency import extract_meta
+from .narrative import find_facts
+from .sections import find_headings, split_sections
+from .tables import Found, Issue, extract_tables
+
+_ONLY_2019 = frozenset(FORMAT_2019.t2.cell_ids()) - frozenset(FORMAT_2021.t2.cell_ids())
+_ONLY_2021 = (frozenset(FORMAT_2021.t2.cell_ids()) - frozenset(FORMAT_2019.t2.cell_ids())) | frozenset(
+    FORMAT_2021.t3.cell_ids([r.id for r in FORMAT_2021.t3.rows if r.id.startswith("other.")])
+)
+
+
+def extract(doc: Document) -> Report:
+    """Build the report from a read document. Rules are not run here (see ``gongkai.rules``)."""
+    meta = extract_meta(doc)
+    headings = find_headings(doc)
+    sections = split_sections(doc, headings)
+    found = extract_tables(_tables_by_section(doc, headings))
+
+    report = Report(source=doc.source, media_type=doc.media_type)
+    report.title = meta.title
+    report.year = meta.year
+    report.agency = meta.agency
+    report.signature_date = meta.signature_date
+    report.sections = sections
+
+    fmt, template = _detect_format(found, meta.year)
+    report.template = template
+    issues = list(found.issues)
+    if meta.year and meta.period_year and meta.year != meta.period_year:
+        issues.append(Issue("conf.year_mismatch", f"{meta.year}/{meta.period_year}", [], meta.title_prov))
+    if template in ("2019", "2021") and meta.year and not FORMATS[template].applies_to(meta.year):
+        issues.append(Issue("conf.format_year", f"{template}/{meta.year}", [], meta.title_prov))
+    if template == "mixed":
+        issues.append(Issue("conf.format_mixed", "", [], None))
+    report.cells = _cells(fmt, found, issues)
+
+    first = headings[0].block if headings else len(doc.blocks)
+    preamble = [(b.text, b.prov) for b in doc.blocks[:first] if isinstance(b, Paragraph)]
+    report.facts = find_facts(sections, preamble)
+    report.issues = [issue_finding(i, fmt) for i in issues]
+    report.findings = list(report.issues)
+    return report
+
+
+def _tables_by_section(doc: Document, headings: list) -> list[tuple[Table, str | None]]:
+    out: list[tuple[Table, str | None]] = []
+    k, section = 0, None
+    for i, block in enumerate(doc.blocks):
+        while k < len(headings) and headings[k].block <= i:
+            section = headings[k].section.id if headings[k].section else None
+            k += 1
+        if isinstance(block, Table):
+            out.append((block, section))
+    return out
+
+
+def _detect_format(found: Found, year: int | None) -> tuple[Format, str | None]:
+    ids = found.cells.keys()
+    s19 = any(c in _ONLY_2019 for c in ids)
+    s21 = any(c in _ONLY_2021 for c in ids)
+    if s19 and s21:
+        return (format_for_year(year) if year else FORMAT_2021), "mixed"
+    if s19:
+        return FORMAT_2019, "2019"
+    if s21:
+        return FORMAT_2021, "2021"
+    if year:
+        return format_for_year(year), format_for_year(year).id
+    return FORMAT_2021, None
+
+
+def t3_rows(fmt: Format, found_ids: set[str] | frozenset[str]) -> list[str]:
+    """The table 三 rows of this report: the format's, with （六） as one row where the report keeps one."""
+    rows = [r.id for r in fmt.t3.rows]
+    for alt, replaced in fmt.t3.alternatives:
+        has_alt = any(c.startswith(f"t3.{alt.id}.") for c in found_ids)
+        has_split = any(c.startswith(f"t3.{r}.") for r in replaced for c in found_ids)
+        if has_alt and not has_split:
+            at = rows.index(replaced[0])
+            rows = [*rows[:at], alt.id, *(r for r in rows[at:] if r not in replaced)]
+    return rows
+
+
+def _cells(fmt: Format, found: Found, issues: list[Issue]) -> dict[str, Cell]:
+    ids = set(found.cells)
+    skeleton = fmt.cell_ids(t3_rows(fmt, ids))
+    cells: dict[str, Cell] = {cid: Cell(None) for cid in skeleton}
+    kinds = {cid: _kind(cid) for cid in skeleton}
+    for cid, raw in found.cells.items():
+        if cid not in cells:
+            if cid.startswith(f"t3.{T3_OTHER_SINGLE.id}.") or cid.startswith("t3.other."):
+                continue  # the other shape of （六）; reported by conf.t3_other_shape below
+            cells[cid] = Cell(None)
+            kinds[cid] = _kind(cid)
+        try:
+            p = V.parse(raw.text, kinds[cid])  # type: ignore[arg-type]
+        except V.BadValue as e:
+            issues.append(Issue("conf.value_unreadable", f"{raw.text!r}: {e}", [cid], raw.prov))
+            cells[cid] = Cell(None, raw.text, raw.prov, confidence=raw.confidence)
+            continue
+        cells[cid] = Cell(
+            p.value, raw.text if raw.text else None, raw.prov, p.unit, p.stated_total, raw.confidence
+        )
+    return cells
+
+
+def _kind(cell_id: str) -> str:
+    for fmt in (FORMAT_2019, FORMAT_2021):
+        try:
+            return fmt.kind_of(cell_id)
+        except KeyError:
+            continue
+    return "count"

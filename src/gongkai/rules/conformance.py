@@ -1,0 +1,149 @@
+"""Conformance and metadata findings: sections, unfilled cells, missing tables and rows, deadlines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from ..formats import FORMAT_2021, FORMATS, Format, format_for_year
+from ..report import Finding, Report
+from .catalogue import BY_ID
+
+if TYPE_CHECKING:
+    from ..document import Provenance
+    from ..extract.tables import Issue
+
+_TABLE_NAMES = {
+    "t2": ("表二 主动公开政府信息情况", "table 2"),
+    "t3": ("表三 收到和处理政府信息公开申请情况", "table 3"),
+    "t4": ("表四 政府信息公开行政复议、行政诉讼情况", "table 4"),
+}
+
+
+class _Params(dict):
+    def __missing__(self, key: str) -> str:
+        return self.get("detail", "") if key == "detail_en" else ""
+
+
+def raise_rule(
+    rule_id: str,
+    detail: str = "",
+    cells: list[str] | None = None,
+    where: Provenance | None = None,
+    **params: str,
+) -> Finding:
+    rule = BY_ID[rule_id]
+    p = _Params(params, detail=detail)
+    return Finding(
+        rule.id,
+        rule.severity,
+        cells or [],
+        rule.message.format_map(p),
+        rule.message_en.format_map(p),
+        "fail",
+        rule.basis,
+        where,
+    )
+
+
+def issue_finding(issue: Issue, fmt: Format) -> Finding:
+    return raise_rule(issue.rule, issue.detail, issue.cells, issue.prov)
+
+
+def report_format(report: Report) -> Format:
+    if report.template in FORMATS:
+        return FORMATS[report.template]  # type: ignore[index]
+    return format_for_year(report.year) if report.year else FORMAT_2021
+
+
+def conformance(report: Report) -> list[Finding]:
+    fmt = report_format(report)
+    truncated = _truncated(report, fmt)
+    if truncated:  # what is missing is implied; one finding says it
+        return [truncated, *_metadata(report)]
+    return [*_sections(report, fmt), *_tables(report), *_metadata(report)]
+
+
+def _truncated(report: Report, fmt: Format) -> Finding | None:
+    """A report that stops part-way: its last tables and last sections are all missing."""
+    found = {s.id for s in report.sections if s.id}
+    seen = {cid.split(".", 1)[0] for cid, c in report.cells.items() if c.prov is not None}
+    if not seen or "t4" in seen or found & {"s4", "s5", "s6"}:
+        return None
+    tables = [zh.split(" ", 1)[0] for t, (zh, _en) in _TABLE_NAMES.items() if t not in seen]
+    sections = [s.ordinal for s in fmt.sections if s.id not in found]
+    return raise_rule(
+        "conf.truncated",
+        f"未找到{'、'.join(tables)}及第{'、'.join(sections)}部分",
+        detail_en=f"{len(tables)} tables and {len(sections)} sections not found",
+    )
+
+
+def _sections(report: Report, fmt: Format) -> list[Finding]:
+    out: list[Finding] = []
+    found = {s.id for s in report.sections if s.id}
+    for sec in fmt.sections:
+        if sec.id not in found:
+            out.append(raise_rule("conf.section_missing", f"{sec.ordinal}、{sec.title.text}"))
+    for s in report.sections:
+        printed = (f"{s.ordinal}、" if s.ordinal else "") + s.title
+        official = next((x for x in fmt.sections if x.id == s.id), None)
+        if official is None:
+            out.append(raise_rule("conf.section_extra", printed, where=s.prov))
+            continue
+        if s.title.replace(" ", "") != official.title.text or (s.ordinal and s.ordinal != official.ordinal):
+            out.append(
+                raise_rule(
+                    "conf.section_renamed",
+                    f"{printed}（应为“{official.ordinal}、{official.title.text}”）",
+                    where=s.prov,
+                )
+            )
+        elif not s.ordinal:
+            out.append(raise_rule("conf.section_ordinal", printed, where=s.prov))
+    return out
+
+
+def _tables(report: Report) -> list[Finding]:
+    out: list[Finding] = []
+    for table, (zh, _en) in _TABLE_NAMES.items():
+        ids = [cid for cid in report.cells if cid.startswith(table + ".")]
+        seen = [cid for cid in ids if report.cells[cid].prov is not None]
+        if ids and not seen:
+            out.append(raise_rule("conf.table_missing", zh, ids[:1]))
+            continue
+        rows: dict[str, list[str]] = {}
+        for cid in ids:
+            rows.setdefault(cid.rsplit(".", 1)[0], []).append(cid)
+        for _row, cells in rows.items():
+            if all(report.cells[c].prov is None for c in cells):
+                out.append(
+                    raise_rule(
+                        "conf.row_missing",
+                        report_format(report).cell_label(cells[0]).rsplit(" / ", 1)[0],
+                        cells,
+                    )
+                )
+        blank = [cid for cid in seen if report.cells[cid].value is None]
+        if blank:
+            out.append(raise_rule("conf.unfilled", zh, blank, count=str(len(blank))))
+    return out
+
+
+def _metadata(report: Report) -> list[Finding]:
+    out: list[Finding] = []
+    a = report.agency
+    if not a.name:
+        out.append(raise_rule("meta.no_agency"))
+    elif a.region is None or not a.region.code:
+        out.append(raise_rule("meta.no_region", a.name, where=a.prov))
+    if report.year is None:
+        out.append(raise_rule("meta.no_year"))
+    d = report.signature_date
+    if d and report.year:
+        due = dt.date(report.year + 1, 1, 31) if a.kind == "department" else dt.date(report.year + 1, 3, 31)
+        if d > due:
+            out.append(raise_rule("meta.deadline", f"{d.isoformat()} 晚于法定期限 {due.isoformat()}"))
+        elif d <= dt.date(report.year, 12, 31):
+            out.append(raise_rule("meta.deadline", f"{d.isoformat()} 早于报告年度结束"))
+    return out
