@@ -114,10 +114,8 @@ def _cells(fmt: Format, found: Found, issues: list[Issue]) -> dict[str, Cell]:
     return cells
 
 
+_KINDS = {cid: fmt.kind_of(cid) for fmt in (FORMAT_2021, FORMAT_2019) for cid in fmt.cell_ids()}
+
+
 def _kind(cell_id: str) -> str:
-    for fmt in (FORMAT_2019, FORMAT_2021):
-        try:
-            return fmt.kind_of(cell_id)
-        except KeyError:
-            continue
-    return "count"
+    return _KINDS.get(cell_id, "count")

@@ -71,7 +71,11 @@ def find_headings(doc: Document) -> list[Heading]:
             and len(title) >= 4
             and not title.endswith(("。", "；"))
         ):
-            out.append(Heading(i, None, title, ordinal, False, block.prov))
+            # A renamed section still stands in its place and names its subject.
+            sec = next((s for s in SECTIONS if s.id not in seen and any(k in title for k in s.keys)), None)
+            out.append(Heading(i, sec, title, ordinal, False, block.prov))
+            if sec is not None:
+                seen.add(sec.id)
             expected += 1
     return out
 

@@ -102,6 +102,7 @@ def _parse_money(text: str) -> Parsed:
     return Parsed(round(value, 6), unit=unit)
 
 
+@lru_cache(maxsize=4096)
 def looks_numeric(raw: str) -> bool:
     """True when a cell reads as a value (a number, a zero mark, a delta or an amount), not a label."""
     if is_blank(raw):

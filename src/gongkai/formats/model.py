@@ -104,7 +104,7 @@ class Section:
     id: str  # "s1".."s6"
     ordinal: str  # 一 .. 六
     title: Label
-    # Short keys: a heading that contains one of them (after normalisation) is this section.
+    # Key words: a numbered top-level heading in this section's place that contains one is this section, renamed.
     keys: tuple[str, ...] = ()
 
 

@@ -39,6 +39,7 @@ class _Line:
     no: int  # 1-based
     text: str
     kind: str  # blank, debris, heading, mdrow, mdsep, tab, spaced, text
+    one_cell: bool = False  # a tab line holding a single indented cell
 
 
 def read_text(data: bytes, source: str) -> Document:
@@ -75,7 +76,7 @@ def _classify(no: int, raw: str) -> _Line:
     text = raw.rstrip("\r\n\f\v").replace("\f", "")
     stripped = text.strip()
     if not stripped:
-        return _Line(no, text, "tab" if "\t" in text else "blank")
+        return _Line(no, text, "tab", True) if "\t" in text else _Line(no, text, "blank")
     if _DEBRIS.match(stripped):
         return _Line(no, text, "debris")
     if _MD_HEADING.match(text):
@@ -83,7 +84,7 @@ def _classify(no: int, raw: str) -> _Line:
     if _MD_ROW.match(text):
         return _Line(no, text, "mdsep" if _MD_SEP.match(text) else "mdrow")
     if "\t" in text:
-        return _Line(no, text.rstrip(" "), "tab")
+        return _Line(no, text.rstrip(" "), "tab", _one_cell(text))
     fields = _SPACED_SPLIT.split(stripped)
     if len(fields) >= 3 and sum(bool(_NUMERIC.match(f)) for f in fields) >= 2:
         return _Line(no, text, "spaced")
@@ -121,7 +122,7 @@ def _is_continuation(lines: list[_Line], j: int) -> bool:
 
 def _table(region: list[_Line], source: str, index: int) -> Table:
     tab_lines = [ln for ln in region if ln.kind == "tab"]
-    one_cell = sum(1 for ln in tab_lines if _one_cell(ln.text))
+    one_cell = sum(1 for ln in tab_lines if ln.one_cell)
     cell_per_line = bool(tab_lines) and one_cell >= 0.6 * len(tab_lines)
     rows = _rows_cell_per_line(region, source) if cell_per_line else _rows_line_per_row(region, source)
     for r, row in enumerate(rows):
@@ -155,7 +156,7 @@ def _rows_cell_per_line(region: list[_Line], source: str) -> list[list[TableCell
                 current = []
         elif line.kind == "tab":
             parts = line.text.split("\t")
-            if _one_cell(line.text) or not line.text.strip():
+            if line.one_cell or not line.text.strip():
                 current.append(_cell(parts[-1] if len(parts) > 1 else "", source, line.no))
             else:
                 current.extend(_cell(p, source, line.no) for p in parts[1 if not parts[0].strip() else 0 :])

@@ -20,13 +20,8 @@ _ART50 = "《政府信息公开条例》第五十条"
 
 def _t3_rows(fmt: Format, report: Report) -> list[str]:
     """Table 三 rows as this report has them (（六） as one row or three)."""
-    seen = []
-    for cid in report.cells:
-        if cid.startswith("t3."):
-            row = cid[3:].rsplit(".", 1)[0]
-            if row not in seen:
-                seen.append(row)
-    return seen or [r.id for r in fmt.t3.rows]
+    seen = dict.fromkeys(cid[3:].rsplit(".", 1)[0] for cid in report.cells if cid.startswith("t3."))
+    return list(seen) or [r.id for r in fmt.t3.rows]
 
 
 def _row_label(fmt: Format, row_id: str) -> str:
