@@ -188,12 +188,13 @@ def _print_check(results: list[api.Result], lang: str, quiet: bool) -> None:
         mark = "[bold red]✗[/]" if counts["error"] else "[green]✓[/]"
         out.print(f"{mark} [bold]{_headline(rep, lang)}[/]")
         out.print(f"   [dim]{t['file']}: {escape(rep.source)}[/]")
-        tally = "，".join(f"{t[k + 's']} {v}" for k, v in counts.items() if v) or t["ok"]
+        sep = "，" if lang == "zh" else ", "
+        tally = sep.join(f"{t[k + 's']} {v}" for k, v in counts.items() if v) or t["ok"]
         out.print(f"   {tally}")
         for f in rep.findings:
             if quiet and f.severity != "error":
                 continue
-            where = _where(rep, f.cells) if f.cells else (f.where.describe() if f.where else "")
+            where = _where(rep, f.cells, lang) if f.cells else (f.where.describe(lang) if f.where else "")
             out.print(
                 f"   [{_STYLE[f.severity]}]{t[f.severity]}[/] [cyan]{f.rule}[/] {escape(f.text(lang))}"
                 + (f" [dim]({escape(where)})[/]" if where else "")
@@ -202,11 +203,11 @@ def _print_check(results: list[api.Result], lang: str, quiet: bool) -> None:
     out.print(t["summary"].format(n=len(results), ok=ok, bad=bad, failed=failed))
 
 
-def _where(report: Report, cells: list[str]) -> str:
+def _where(report: Report, cells: list[str], lang: str) -> str:
     for cid in cells:
         c = report.cells.get(cid)
         if c is not None and c.prov is not None:
-            return c.prov.describe()
+            return c.prov.describe(lang)
     return ""
 
 
@@ -252,7 +253,9 @@ def _print_tables(out: Console, rep: Report, lang: str) -> None:
     for cid, cell in rep.cells.items():
         label = fmt.cell_label(cid) if lang == "zh" else cid
         value = "" if cell.value is None else str(cell.value)
-        table.add_row(escape(label), value, escape(cell.raw or ""), cell.prov.describe() if cell.prov else "")
+        table.add_row(
+            escape(label), value, escape(cell.raw or ""), cell.prov.describe(lang) if cell.prov else ""
+        )
     out.print(table)
 
 

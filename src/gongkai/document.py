@@ -26,17 +26,18 @@ class Provenance:
     def as_dict(self) -> dict[str, object]:
         return {k: v for k in self.__slots__ if (v := getattr(self, k)) not in (None, "")}
 
-    def describe(self) -> str:
-        """Short human form: ``第12行`` / ``第3页`` / ``表2 第4行第5列``."""
+    def describe(self, lang: str = "zh") -> str:
+        """Short human form: ``第3页 第12行 表2第4行第5列`` / ``p.3 L12 table 2 r4c5``."""
+        zh = lang == "zh"
         parts = []
         if self.page is not None:
-            parts.append(f"p.{self.page}")
+            parts.append(f"第{self.page}页" if zh else f"p.{self.page}")
         if self.line is not None:
-            parts.append(
-                f"L{self.line}" + (f"-{self.line_end}" if self.line_end not in (None, self.line) else "")
-            )
+            end = f"-{self.line_end}" if self.line_end not in (None, self.line) else ""
+            parts.append(f"第{self.line}{end}行" if zh else f"L{self.line}{end}")
         if self.table is not None and self.row is not None:
-            parts.append(f"table {self.table + 1} r{self.row + 1}c{(self.col or 0) + 1}")
+            t, r, c = self.table + 1, self.row + 1, (self.col or 0) + 1
+            parts.append(f"表{t}第{r}行第{c}列" if zh else f"table {t} r{r}c{c}")
         return " ".join(parts)
 
 

@@ -105,9 +105,8 @@ def finding(rule: Rule, check: Check, outcome: Outcome, fmt: Format) -> Finding:
     if outcome.status == "undecidable":
         status = "undecidable"
         blanks = [t for t in (*outcome.lhs.blanks, *outcome.rhs.blanks) if not t.startswith("fact:")]
-        names = "、".join(fmt.cell_label(b) for b in blanks[:3]) + (
-            f" 等 {len(blanks)} 格" if len(blanks) > 3 else ""
-        )
+        first = fmt.cell_label(blanks[0]) if blanks else ""
+        names = f"{first} 等 {len(blanks)} 格" if len(blanks) > 1 else first
         if outcome.fails_if_zero:
             severity = "warning" if severity == "error" else "info"
             zh = f"无法判定：{names} 未填写（空白不等于 0）；若按 0 计，{zh}"
