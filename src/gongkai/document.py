@@ -17,6 +17,7 @@ class Provenance:
     file: str = ""
     line: int | None = None
     line_end: int | None = None
+    offset: int | None = None  # character offset within the line (text that lost its line breaks)
     page: int | None = None
     bbox: tuple[float, float, float, float] | None = None  # x0, y0, x1, y1 on the page
     table: int | None = None  # index of the table in the document
@@ -35,6 +36,8 @@ class Provenance:
         if self.line is not None:
             end = f"-{self.line_end}" if self.line_end not in (None, self.line) else ""
             parts.append(f"第{self.line}{end}行" if zh else f"L{self.line}{end}")
+            if self.offset is not None:
+                parts.append(f"第{self.offset + 1}字" if zh else f"char {self.offset + 1}")
         if self.table is not None and self.row is not None:
             t, r, c = self.table + 1, self.row + 1, (self.col or 0) + 1
             parts.append(f"表{t}第{r}行第{c}列" if zh else f"table {t} r{r}c{c}")

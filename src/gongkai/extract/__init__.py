@@ -10,7 +10,8 @@ from ..rules.conformance import issue_finding
 from . import values as V
 from .agency import extract_meta
 from .narrative import find_facts
-from .sections import find_headings, split_sections
+from .sections import find_headings, split_run_on, split_sections
+from .stream import is_stream_table, stream_table
 from .tables import Found, Issue, extract_tables
 
 _ONLY_2019 = frozenset(FORMAT_2019.t2.cell_ids()) - frozenset(FORMAT_2021.t2.cell_ids())
@@ -22,9 +23,15 @@ _ONLY_2021 = (frozenset(FORMAT_2021.t2.cell_ids()) - frozenset(FORMAT_2019.t2.ce
 def extract(doc: Document) -> Report:
     """Build the report from a read document. Rules are not run here (see ``gongkai.rules``)."""
     meta = extract_meta(doc)
+    doc = split_run_on(doc)
     headings = find_headings(doc)
     sections = split_sections(doc, headings)
-    found = extract_tables(_tables_by_section(doc, headings))
+    tables = _tables_by_section(doc, headings)
+    found = extract_tables(tables)
+    if not any(c.startswith("t3.") for c in found.cells):
+        streams = _stream_tables(doc, headings)
+        if streams:
+            found = extract_tables(tables + streams)
 
     report = Report(source=doc.source, media_type=doc.media_type)
     report.title = meta.title
@@ -43,6 +50,7 @@ def extract(doc: Document) -> Report:
     if template == "mixed":
         issues.append(Issue("conf.format_mixed", "", [], None))
     report.cells = _cells(fmt, found, issues)
+    issues = _merge_recovered(issues)
 
     first = headings[0].block if headings else len(doc.blocks)
     preamble = [(b.text, b.prov) for b in doc.blocks[:first] if isinstance(b, Paragraph)]
@@ -53,14 +61,46 @@ def extract(doc: Document) -> Report:
 
 
 def _tables_by_section(doc: Document, headings: list) -> list[tuple[Table, str | None]]:
-    out: list[tuple[Table, str | None]] = []
+    return _blocks_by_section(doc, headings, Table)
+
+
+def _blocks_by_section(doc: Document, headings: list, kind: type) -> list:
+    """Blocks of one kind paired with the id of the section they stand in."""
+    out = []
     k, section = 0, None
     for i, block in enumerate(doc.blocks):
         while k < len(headings) and headings[k].block <= i:
             section = headings[k].section.id if headings[k].section else None
             k += 1
-        if isinstance(block, Table):
+        if isinstance(block, kind):
             out.append((block, section))
+    return out
+
+
+def _merge_recovered(issues: list[Issue]) -> list[Issue]:
+    """One note per table for rows recovered from glued digits, not one per row."""
+    out: list[Issue] = []
+    merged: dict[str, Issue] = {}
+    for issue in issues:
+        if issue.rule != "repair.recovered":
+            out.append(issue)
+            continue
+        table = issue.cells[0].split(".", 1)[0] if issue.cells else ""
+        if table in merged:
+            merged[table].cells.extend(issue.cells)
+            if len(merged[table].detail) < 80:
+                merged[table].detail += f"；{issue.detail}"
+        else:
+            merged[table] = Issue(issue.rule, issue.detail, list(issue.cells), issue.prov)
+            out.append(merged[table])
+    return out
+
+
+def _stream_tables(doc: Document, headings: list) -> list[tuple[Table, str | None]]:
+    out = []
+    for table, section in _blocks_by_section(doc, headings, Paragraph):
+        if is_stream_table(table.text):
+            out.append((stream_table(table), section))
     return out
 
 
@@ -99,7 +139,7 @@ def _cells(fmt: Format, found: Found, issues: list[Issue]) -> dict[str, Cell]:
     for cid, raw in found.cells.items():
         if cid not in cells:
             if cid.startswith(f"t3.{T3_OTHER_SINGLE.id}.") or cid.startswith("t3.other."):
-                continue  # the other shape of （六）; reported by conf.t3_other_shape below
+                continue  # the other shape of （六）, printed beside the one the report uses
             cells[cid] = Cell(None)
             kinds[cid] = _kind(cid)
         try:
@@ -108,9 +148,9 @@ def _cells(fmt: Format, found: Found, issues: list[Issue]) -> dict[str, Cell]:
             issues.append(Issue("conf.value_unreadable", f"{raw.text!r}: {e}", [cid], raw.prov))
             cells[cid] = Cell(None, raw.text, raw.prov, confidence=raw.confidence)
             continue
-        cells[cid] = Cell(
-            p.value, raw.text if raw.text else None, raw.prov, p.unit, p.stated_total, raw.confidence
-        )
+        printed = raw.original if raw.original is not None else (raw.text or None)
+        recovered = raw.original is not None and p.value is not None
+        cells[cid] = Cell(p.value, printed, raw.prov, p.unit, p.stated_total, raw.confidence, recovered)
     return cells
 
 

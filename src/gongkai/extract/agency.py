@@ -28,6 +28,7 @@ _DATE = re.compile(
 _PERIOD = re.compile(
     r"(\d{4})\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|-|－|~|～)\s*(?:(\d{4})\s*年)?\s*12\s*月\s*31\s*日"
 )
+_TITLE_PREFIX = re.compile(r"^(?:标题|题目|名称|Title)[:：]")
 _TITLE_YEAR = re.compile(rf"({_YEAR})\s*年")
 _REPORT_WORDS = ("年度报告", "年报")
 _PLACE_END = re.compile(r"(?:省|自治区|市|自治州|州|盟|地区|区|县|自治县|旗|自治旗|新区|实验区|开发区)$")
@@ -76,7 +77,7 @@ def find_title(paras: list[Paragraph]) -> tuple[str | None, Provenance | None]:
             if k > 0 and len(head[k - 1].text) <= 40 and _NAME.fullmatch(head[k - 1].text.strip()):
                 start = k - 1
             text = "".join(x.text.strip().lstrip("#").strip() for x in head[start : k + 1])
-            return re.sub(r"\s+", "", text), head[start].prov
+            return _TITLE_PREFIX.sub("", re.sub(r"\s+", "", text)), head[start].prov
     return None, None
 
 

@@ -7,6 +7,7 @@ continues the sequence of the headings before it.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -43,6 +44,58 @@ def _cn_value(ordinal: str) -> int:
     if ordinal.startswith("十"):
         return 10 + _CN_NUM.index(ordinal[1]) + 1
     return _CN_NUM.index(ordinal[0]) + 1
+
+
+_INLINE_MIN = 200  # a paragraph this long may hold run-on sections (crawled text without line breaks)
+
+
+def _flex(text: str) -> str:
+    return r"[\s“”:：,，]*".join(re.escape(c) for c in norm(text))
+
+
+_INLINE = re.compile(
+    r"(?<![\u4e00-\u9fff])([一二三四五六七八九十]{1,2})\s*[、.．]\s*(?:"
+    + "|".join(sorted({_flex(v) for sec in SECTIONS for v in sec.title.all()}, key=len, reverse=True))
+    + ")"
+)
+
+
+def split_run_on(doc: Document) -> Document:
+    """Split paragraphs in which several numbered sections run on (一、总体情况…二、主动公开…) so that
+    each heading starts a paragraph of its own, keeping the line and the character offset."""
+    blocks = []
+    for block in doc.blocks:
+        if not isinstance(block, Paragraph) or len(block.text) < _INLINE_MIN:
+            blocks.append(block)
+            continue
+        cuts = [m.start() for m in _INLINE.finditer(block.text)]
+        if not cuts:
+            blocks.append(block)
+            continue
+        bounds = [0, *cuts, len(block.text)] if cuts[0] > 0 else [*cuts, len(block.text)]
+        for a, b in itertools.pairwise(bounds):
+            piece = block.text[a:b].strip()
+            if not piece:
+                continue
+            title_end = _title_end(piece) if a in cuts else 0
+            prov = Provenance(
+                block.prov.file, block.prov.line, offset=(block.prov.offset or 0) + a, page=block.prov.page
+            )
+            if title_end:
+                blocks.append(Paragraph(piece[:title_end], prov, "heading"))
+                rest = piece[title_end:].strip()
+                if rest:
+                    blocks.append(
+                        Paragraph(rest, Provenance(prov.file, prov.line, offset=prov.offset + title_end))
+                    )
+            else:
+                blocks.append(Paragraph(piece, prov))
+    return Document(doc.source, blocks, doc.media_type, doc.encoding, doc.pages, doc.warnings)
+
+
+def _title_end(piece: str) -> int:
+    m = _INLINE.match(piece)
+    return m.end() if m else 0
 
 
 def find_headings(doc: Document) -> list[Heading]:

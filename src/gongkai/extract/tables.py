@@ -10,6 +10,7 @@ follow the official order, which their printed headers are checked against.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..document import Provenance, Table, TableCell
@@ -23,6 +24,7 @@ from ..formats.official import (
     T3_PARENT_COLUMNS,
     T4,
 )
+from . import repair as R
 from . import values as V
 
 T3_WIDTH = len(T3_COLUMNS)
@@ -34,9 +36,20 @@ class RawCell:
     """A value cell found in the document, before its format is known."""
 
     cell_id: str
-    text: str
+    text: str  # the value's text (for a recovered cell: the number the repair read)
     prov: Provenance
     confidence: float | None = None
+    original: str | None = None  # the printed text when it differs from ``text`` (glued digits)
+
+
+@dataclass(slots=True)
+class Ambiguous:
+    """A row whose glued digits read several ways; column sums may still decide it."""
+
+    cell_ids: list[str]
+    candidates: list[tuple[int, ...]]
+    printed: str
+    prov: Provenance
 
 
 @dataclass(slots=True)
@@ -56,6 +69,17 @@ class Found:
     cells: dict[str, RawCell] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     tables_seen: set[str] = field(default_factory=set)
+    ambiguous: list[Ambiguous] = field(default_factory=list)
+
+    def recovered(self, cell_ids: list[str], values: tuple[int, ...], printed: str, prov: Provenance) -> None:
+        for cid, v in zip(cell_ids, values, strict=True):
+            self.cells[cid] = RawCell(cid, str(v), prov, original=printed)
+        self.issues.append(Issue("repair.recovered", printed, list(cell_ids), prov))
+
+    def unread(self, cell_ids: list[str], printed: str, prov: Provenance) -> None:
+        """Cells printed (so not missing) whose values could not be read: blank value, printed text kept."""
+        for cid in cell_ids:
+            self.cells.setdefault(cid, RawCell(cid, "", prov, original=printed))
 
     def put(self, cell_id: str, cell: TableCell) -> None:
         old = self.cells.get(cell_id)
@@ -157,7 +181,67 @@ def extract_tables(tables: list[tuple[Table, str | None]]) -> Found:
         for row in table.rows:
             _route(row, state, found)
     _finish_t4(state, found)
+    _resolve_ambiguous(found)
     return found
+
+
+def _t3_equations() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Column sums of table 三 (both shapes of （六）): outcome totals and the balance identity."""
+    out = []
+    for fmt in (FORMAT_2019, FORMAT_2021):
+        rows = [r.id for r in fmt.t3.rows]
+        outcomes = rows[rows.index("granted") : rows.index("handled")]
+        for col in T3_COLUMNS:
+            c = col.id
+            out.append(((f"t3.handled.{c}",), tuple(f"t3.{r}.{c}" for r in outcomes)))
+            out.append(((f"t3.new.{c}", f"t3.carried.{c}"), (f"t3.handled.{c}", f"t3.forward.{c}")))
+    return out
+
+
+_EQUATIONS = _t3_equations()
+
+
+def _resolve_ambiguous(found: Found) -> None:
+    """Column sums decide between the readings of a glued row when the other cells are known."""
+    progress = True
+    while found.ambiguous and progress:
+        progress = False
+        for amb in list(found.ambiguous):
+            keep = [c for c in amb.candidates if _consistent(amb, c, found)]
+            if len(keep) == 1:
+                found.ambiguous.remove(amb)
+                found.recovered(amb.cell_ids, keep[0], amb.printed, amb.prov)
+                progress = True
+            elif keep and len(keep) < len(amb.candidates):
+                amb.candidates = keep
+    for amb in found.ambiguous:
+        shown = " / ".join("|".join(map(str, c)) for c in amb.candidates)
+        found.issues.append(Issue("repair.ambiguous", f"“{amb.printed}” → {shown}", amb.cell_ids, amb.prov))
+
+
+def _consistent(amb: Ambiguous, candidate: tuple[int, ...], found: Found) -> bool:
+    trial = dict(zip(amb.cell_ids, candidate, strict=True))
+    for lhs, rhs in _EQUATIONS:
+        ids = (*lhs, *rhs)
+        if not any(i in trial for i in ids):
+            continue
+        values = [trial.get(i, _known(found, i)) for i in ids]
+        if any(v is None for v in values):
+            continue
+        if sum(values[: len(lhs)]) != sum(values[len(lhs) :]):  # type: ignore[arg-type]
+            return False
+    return True
+
+
+def _known(found: Found, cell_id: str) -> int | None:
+    raw = found.cells.get(cell_id)
+    if raw is None:
+        return None
+    try:
+        v = V.parse(raw.text).value
+    except V.BadValue:
+        return None
+    return v if isinstance(v, int) else None
 
 
 def _route(row: list[TableCell], state: _State, found: Found) -> None:
@@ -186,8 +270,11 @@ def _header(keys: list[str], labels: list[TableCell], state: _State, found: Foun
     if any(k in _T3_HEADER_WORDS for k in keys) or _is_t3_note(keys):
         _enter(state, found, "t3")
         return True
-    if keys[0] == _INFO or (len(keys) >= 2 and _all_fields(labels[1:])):
-        _t2_header(labels[1:] if keys[0] == _INFO else labels, state, found)
+    if _INFO in keys:
+        _t2_header(labels[keys.index(_INFO) + 1 :], state, found)
+        return True
+    if len(keys) >= 2 and _all_fields(labels[1:]):
+        _t2_header(labels, state, found)
         return True
     return False
 
@@ -236,9 +323,61 @@ def _t2_row(labels: list[TableCell], vals: list[TableCell], state: _State, found
         fmt = next((x for x in ("2019", "2021") if len(allowed[x]) == n), None)
         fmt = fmt or max(allowed, key=lambda x: len(allowed[x]))
         fields = [(fmt, f) for f in allowed[fmt]]
-    for (_fmt, f), cell in zip(fields, _fit(vals, len(fields)), strict=True):
+    ids = [f"t2.{row_id}.{f.id}" for _fmt, f in fields]
+    if 0 < len(vals) < len(fields) and all(c.text for c in vals):
+        _repair_t2(ids, [f.kind for _fmt, f in fields], vals, found)
+        return True
+    for cid, cell in zip(ids, _fit(vals, len(fields)), strict=True):
         if cell is not None:
-            found.put(f"t2.{row_id}.{f.id}", cell)
+            found.put(cid, cell)
+    return True
+
+
+def _repair_t2(ids: list[str], kinds: list[str], vals: list[TableCell], found: Found) -> None:
+    """Table 二 has no sums to lean on: a glued row is taken only when it reads one way."""
+    printed = " ".join(c.text for c in vals)
+    readings = list(_t2_readings([V.clean(c.text) for c in vals], kinds))
+    if len(readings) == 1:
+        for cid, text in zip(ids, readings[0], strict=True):
+            found.cells.setdefault(cid, RawCell(cid, text, vals[0].prov, original=printed))
+        found.issues.append(Issue("repair.recovered", printed, ids, vals[0].prov))
+    elif readings:
+        shown = " / ".join("|".join(r) for r in readings[: R.MAX_CANDIDATES])
+        found.issues.append(Issue("repair.ambiguous", f"“{printed}” → {shown}", ids, vals[0].prov))
+        found.unread(ids, printed, vals[0].prov)
+    else:
+        found.issues.append(Issue("repair.impossible", printed, ids, vals[0].prov))
+        found.unread(ids, printed, vals[0].prov)
+
+
+def _t2_readings(tokens: list[str], kinds: list[str]):
+    """Every way to cut the tokens into one value per field, each a valid printed value of its kind."""
+    if not kinds:
+        if not tokens:
+            yield ()
+        return
+    if not tokens:
+        return
+    head, rest = tokens[0], tokens[1:]
+    for end in range(1, len(head) + 1):
+        part = head[:end]
+        if not _plausible_value(part, kinds[0]):
+            continue
+        remainder = [head[end:], *rest] if end < len(head) else rest
+        for tail in _t2_readings(remainder, kinds[1:]):
+            yield (part, *tail)
+
+
+_LEADING_ZERO = re.compile(r"^[增减+\-]?0\d")
+
+
+def _plausible_value(text: str, kind: str) -> bool:
+    if _LEADING_ZERO.match(text) or text.endswith((".", ",")):
+        return False
+    try:
+        V.parse(text, kind)  # type: ignore[arg-type]
+    except V.BadValue:
+        return False
     return True
 
 
@@ -268,10 +407,37 @@ def _t3_row(labels: list[TableCell], vals: list[TableCell], state: _State, found
     if row.group is None:
         state.t3_group = None
     _enter(state, found, "t3")
-    for col, cell in zip(T3_COLUMNS, _fit(vals, T3_WIDTH), strict=True):
+    ids = [f"t3.{row.id}.{col.id}" for col in T3_COLUMNS]
+    if _needs_repair(vals, T3_WIDTH):
+        _repair_cells(ids, vals, R.row_total(T3_WIDTH), found)
+        return True
+    for cid, cell in zip(ids, _fit(vals, T3_WIDTH), strict=True):
         if cell is not None:
-            found.put(f"t3.{row.id}.{col.id}", cell)
+            found.put(cid, cell)
     return True
+
+
+def _needs_repair(vals: list[TableCell], width: int) -> bool:
+    """Separators lost: a count of printed numbers other than the cells, none blank, all digits."""
+    if not vals or len(vals) == width or not all(_DIGITS.fullmatch(V.clean(c.text)) for c in vals):
+        return False
+    return len(vals) > width or sum(len(V.clean(c.text)) for c in vals) >= width
+
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _repair_cells(ids: list[str], vals: list[TableCell], constraints: list, found: Found) -> None:
+    printed = " ".join(c.text for c in vals)
+    result = R.repair([V.clean(c.text) for c in vals], len(ids), constraints)
+    if result.unique:
+        found.recovered(ids, result.unique, printed, vals[0].prov)
+    elif result.candidates:
+        found.ambiguous.append(Ambiguous(ids, result.candidates, printed, vals[0].prov))
+        found.unread(ids, printed, vals[0].prov)
+    else:
+        found.issues.append(Issue("repair.impossible", printed, ids, vals[0].prov))
+        found.unread(ids, printed, vals[0].prov)
 
 
 def _pick(cands: list, state: _State) -> Row | None:
@@ -289,10 +455,13 @@ def _finish_t4(state: _State, found: Found) -> None:
     vals, state.t4_values = state.t4_values, []
     if not vals:
         return
+    ids = T4.cell_ids()
+    if _needs_repair(vals, T4_WIDTH):
+        _repair_cells(ids, vals, R.group_totals(len(T4.groups), len(T4.fields)), found)
+        return
     filled = _fit(vals, T4_WIDTH)
     if len(vals) != T4_WIDTH:
         found.issues.append(Issue("conf.t4_shape", f"{len(vals)}", [], vals[0].prov if vals else None))
-    ids = T4.cell_ids()
     for cid, cell in zip(ids, filled, strict=True):
         if cell is not None:
             found.put(cid, cell)

@@ -27,8 +27,16 @@ _READERS: dict[str, tuple[str, str]] = {
 }
 
 _NAMES = {
-    S.PDF: "PDF", S.DOCX: "DOCX", S.OLE: "DOC/WPS", S.ZIP: "ZIP", S.HTML: "HTML",
-    S.PNG: "PNG", S.JPEG: "JPEG", S.GIF: "GIF", S.TIFF: "TIFF", S.BMP: "BMP",
+    S.PDF: "PDF",
+    S.DOCX: "DOCX",
+    S.OLE: "DOC/WPS",
+    S.ZIP: "ZIP",
+    S.HTML: "HTML",
+    S.PNG: "PNG",
+    S.JPEG: "JPEG",
+    S.GIF: "GIF",
+    S.TIFF: "TIFF",
+    S.BMP: "BMP",
 }
 
 

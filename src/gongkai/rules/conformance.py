@@ -124,7 +124,7 @@ def _tables(report: Report) -> list[Finding]:
                         cells,
                     )
                 )
-        blank = [cid for cid in seen if report.cells[cid].value is None]
+        blank = [cid for cid in seen if report.cells[cid].value is None and report.cells[cid].raw is None]
         if blank:
             out.append(raise_rule("conf.unfilled", zh, blank, count=str(len(blank))))
     return out
