@@ -4,7 +4,26 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SHARED ?= ../shared
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean sysdeps
+
+# Debian packages the readers and the writer need: LibreOffice (DOC/WPS), poppler (pdftotext, pdftoppm),
+# CJK fonts (PDF writer, rendering). Installed only when missing; needs root (as on the project machines).
+DEB_PACKAGES := libreoffice-writer-nogui poppler-utils fonts-noto-cjk fonts-wqy-zenhei
+
+sysdeps:
+	@missing=""; \
+	command -v soffice >/dev/null 2>&1 || missing="$$missing libreoffice-writer-nogui"; \
+	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	fc-list 2>/dev/null | grep -qi "Noto Serif CJK" || missing="$$missing fonts-noto-cjk"; \
+	fc-list 2>/dev/null | grep -qi "WenQuanYi Zen Hei" || missing="$$missing fonts-wqy-zenhei"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else \
+	    echo "missing Debian packages:$$missing — run: sudo apt-get install$$missing"; exit 1; \
+	  fi; \
+	fi
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,11 +34,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 ## run: check every report under ../shared/seeds and print the review
-run: $(VENV)/.installed
+run: $(VENV)/.installed sysdeps
 	$(BIN)/gongkai check $(SHARED)/seeds || true
 
 ## test: lint, then the whole suite
-test: $(VENV)/.installed
+test: $(VENV)/.installed sysdeps
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/python -m pytest
 

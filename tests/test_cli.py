@@ -99,7 +99,7 @@ def test_bad_input_gets_one_clear_line_and_the_batch_goes_on(batch):
         return found[0]
 
     assert "文件为空" in line_for("empty.txt")
-    assert "PNG" in line_for("binary.bin")
+    assert "图片已损坏" in line_for("binary.bin")  # sniffed as PNG by its magic bytes, then refused
     assert "二进制" in line_for("noise.txt")
     assert "不是政府信息公开工作年度报告" in line_for("letter.txt")
     assert "深圳市南山区人民政府" in out  # good.txt was still checked

@@ -126,7 +126,7 @@ def ocr_page(image: np.ndarray, page: int | None, source: str, scale: float = 1.
     boxes = _boxes(result)
     blocks: list[tuple[float, Block]] = []
     used: set[int] = set()
-    for region_box, regions, nrows in _tables(gray):
+    for region_box, regions, nrows in _tables(gray, boxes):
         table, taken = _fill(regions, nrows, boxes, page, source, scale)
         used |= taken
         blocks.append((region_box[1], table))
@@ -177,14 +177,14 @@ def _deskew(gray: np.ndarray) -> np.ndarray:
     return cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
 
 
-def _lines(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _lines(binary: np.ndarray, text_h: int = 0) -> tuple[np.ndarray, np.ndarray]:
     cv2 = _cv2()
     h, w = binary.shape
     horiz = cv2.morphologyEx(
         binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(20, w // 40), 1))
     )
     vert = cv2.morphologyEx(
-        binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(20, h // 80)))
+        binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(20, h // 80, text_h)))
     )
     # Close small gaps in scanned rules.
     horiz = cv2.dilate(horiz, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 3)))
@@ -209,11 +209,15 @@ def _positions(profile: np.ndarray, threshold: float) -> list[int]:
     return out
 
 
-def _tables(gray: np.ndarray):
+def _tables(gray: np.ndarray, boxes: list[_Box]):
     """Yield (bbox, regions, row count) for every ruled table on the page."""
     cv2 = _cv2()
     binary = _binary(gray)
-    horiz, vert = _lines(binary)
+    # Text is not rules: a "1" is a vertical stroke. Rules are taller than a line of text, so the
+    # vertical kernel is as tall as the text boxes OCR found (rows are always taller than their text).
+    heights = sorted(b.y1 - b.y0 for b in boxes)
+    text_h = int(heights[len(heights) // 2] * 0.95) if heights else 0
+    horiz, vert = _lines(binary, text_h)
     grid = cv2.bitwise_or(horiz, vert)
     n, _labels, stats, _ = cv2.connectedComponentsWithStats(grid, connectivity=8)
     h, w = gray.shape

@@ -338,6 +338,12 @@ RULES: tuple[Rule, ...] = (
         "conformance",
     ),
     Rule(
+        "ocr.low_confidence", "warning", "识别置信度低", "Low OCR confidence",
+        "扫描件中 {count} 个单元格识别置信度较低，请对照原件核对：{detail}",
+        "{count} cells of the scan were read with low confidence; check them against the original: {detail}",
+        "扫描件文字识别", "conformance",
+    ),
+    Rule(
         "repair.recovered",
         "info",
         "粘连数字已还原",

@@ -61,7 +61,18 @@ def conformance(report: Report) -> list[Finding]:
     truncated = _truncated(report, fmt)
     if truncated:  # what is missing is implied; one finding says it
         return [truncated, *_metadata(report)]
-    return [*_sections(report, fmt), *_tables(report), *_metadata(report)]
+    return [*_sections(report, fmt), *_tables(report), *_ocr(report, fmt), *_metadata(report)]
+
+
+LOW_CONFIDENCE = 0.9  # OCR score under which a cell is flagged for a human to check
+
+
+def _ocr(report: Report, fmt: Format) -> list[Finding]:
+    low = [cid for cid, c in report.cells.items() if c.confidence is not None and c.confidence < LOW_CONFIDENCE]
+    if not low:
+        return []
+    shown = "、".join(fmt.cell_label(c) for c in low[:3]) + (" 等" if len(low) > 3 else "")
+    return [raise_rule("ocr.low_confidence", shown, low, count=str(len(low)))]
 
 
 def _truncated(report: Report, fmt: Format) -> Finding | None:
