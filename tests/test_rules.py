@@ -140,3 +140,44 @@ def test_every_rule_is_declared_once_with_messages_and_basis():
         assert r.severity in ("error", "warning", "info")
         assert r.message and r.message_en and r.title and r.title_en, r.id
         assert r.basis or r.kind == "metadata", r.id
+
+
+def test_cross_year_carried_over_and_in_force():
+    from gongkai.formats import FORMAT_2021
+    from gongkai.rules import run_cross_year
+
+    def report(year: int, values: dict[str, int]) -> Report:
+        r = Report("x", "2021", year, cells={cid: Cell(0) for cid in FORMAT_2021.cell_ids()})
+        for k, v in values.items():
+            r.cells[k] = Cell(v)
+        return r
+
+    last = report(2023, {"t3.forward.np": 3, "t3.forward.total": 3, "t2.normative.in_force": 10})
+    ok = report(
+        2024,
+        {
+            "t3.carried.np": 3,
+            "t3.carried.total": 3,
+            "t2.normative.issued": 2,
+            "t2.normative.repealed": 1,
+            "t2.normative.in_force": 11,
+        },
+    )
+    assert run_cross_year(last, ok) == []
+    bad = report(
+        2024,
+        {"t3.carried.np": 2, "t3.carried.total": 2, "t2.normative.issued": 2, "t2.normative.in_force": 13},
+    )
+    found = {(f.rule, tuple(f.cells)) for f in run_cross_year(last, bad)}
+    assert ("xyear.carried", ("t3.carried.np", "prev:t3.forward.np")) in found
+    assert ("xyear.carried", ("t3.carried.total", "prev:t3.forward.total")) in found
+    assert any(rule == "xyear.in_force" for rule, _ in found)
+    assert run_cross_year(report(2021, {}), bad) == []  # not consecutive years: nothing to compare
+
+
+def test_seed_years_do_not_link_2020_to_2021_table_2():
+    from gongkai.rules import run_cross_year
+
+    seed = api.parse(seed_path("000"))
+    nxt = api.parse_text(seed_path("000").read_text(encoding="utf-8").replace("2020年", "2021年"))
+    assert {f.rule for f in run_cross_year(seed, nxt)} <= {"xyear.carried"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..report import Finding, Report
 from .catalogue import BY_ID, RULES
 from .conformance import conformance
-from .engine import evaluate, run_rules
+from .engine import evaluate, run_cross_year, run_rules
 from .model import Check, Rule
 
 _ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -18,4 +18,4 @@ def check(report: Report) -> Report:
     return report
 
 
-__all__ = ["BY_ID", "RULES", "Check", "Finding", "Rule", "check", "evaluate", "run_rules"]
+__all__ = ["BY_ID", "RULES", "Check", "Finding", "Rule", "check", "evaluate", "run_cross_year", "run_rules"]

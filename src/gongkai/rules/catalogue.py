@@ -106,6 +106,28 @@ def _facts(kind: str, rhs: tuple[str, ...], alt: tuple[tuple[str, ...], ...] = (
     return checks
 
 
+def _carried_over(fmt: Format, report: Report) -> Iterator[Check]:
+    for col in fmt.t3.columns:
+        c = col.id
+        yield Check(
+            (f"t3.carried.{c}",), (f"prev:t3.forward.{c}",), params={"col": col.label.text, "col_en": c}
+        )
+
+
+def _in_force(fmt: Format, report: Report) -> Iterator[Check]:
+    if fmt.id != "2021":
+        return
+    for row in ("rules", "normative"):
+        if f"prev:t2.{row}.in_force" not in report.cells:
+            continue  # last year's report had the 2019 format: no equality links them
+        label = next(r.label.text for r in fmt.t2.rows() if r.id == row)
+        yield Check(
+            (f"t2.{row}.in_force", f"t2.{row}.repealed"),
+            (f"prev:t2.{row}.in_force", f"t2.{row}.issued"),
+            params={"row": label},
+        )
+
+
 RULES: tuple[Rule, ...] = (
     # ---- arithmetic -------------------------------------------------------------------------
     Rule(
@@ -235,6 +257,29 @@ RULES: tuple[Rule, ...] = (
         "narrative",
         _facts("litigation", ("t4.direct.total", "t4.after.total")),
     ),
+    # ---- across years (the same agency, year Y against Y−1) ----------------------------------
+    Rule(
+        "xyear.carried",
+        "warning",
+        "上年结转与上年报告不符",
+        "Carried over differs from last year",
+        "表三“{col}”列：本年“二、上年结转” {lhs} ≠ 上年报告“四、结转下年度继续办理” {rhs}",
+        "Table 3 column “{col_en}”: carried over this year {lhs} ≠ carried forward in last year's report {rhs}",
+        "年报格式表三：上年结转数应等于上一年度报告的结转下年度数（机构调整时可能不同）",
+        "cross-year",
+        _carried_over,
+    ),
+    Rule(
+        "xyear.in_force",
+        "info",
+        "现行有效件数滚动",
+        "Documents in force roll forward",
+        "表二“{row}”：现行有效 {lhs}（含本年废止）≠ 上年现行有效加本年制发 {rhs}（修订、清理可致不等，请核对）",
+        "Table 2 “{row}”: in force plus repealed {lhs} ≠ last year's in force plus issued {rhs} (amendments may explain it)",
+        "国办公开办函〔2021〕30号 表二",
+        "cross-year",
+        _in_force,
+    ),
     # ---- metadata ---------------------------------------------------------------------------
     Rule(
         "meta.deadline",
@@ -338,10 +383,14 @@ RULES: tuple[Rule, ...] = (
         "conformance",
     ),
     Rule(
-        "ocr.low_confidence", "warning", "识别置信度低", "Low OCR confidence",
+        "ocr.low_confidence",
+        "warning",
+        "识别置信度低",
+        "Low OCR confidence",
         "扫描件中 {count} 个单元格识别置信度较低，请对照原件核对：{detail}",
         "{count} cells of the scan were read with low confidence; check them against the original: {detail}",
-        "扫描件文字识别", "conformance",
+        "扫描件文字识别",
+        "conformance",
     ),
     Rule(
         "repair.recovered",

@@ -68,7 +68,9 @@ LOW_CONFIDENCE = 0.9  # OCR score under which a cell is flagged for a human to c
 
 
 def _ocr(report: Report, fmt: Format) -> list[Finding]:
-    low = [cid for cid, c in report.cells.items() if c.confidence is not None and c.confidence < LOW_CONFIDENCE]
+    low = [
+        cid for cid, c in report.cells.items() if c.confidence is not None and c.confidence < LOW_CONFIDENCE
+    ]
     if not low:
         return []
     shown = "、".join(fmt.cell_label(c) for c in low[:3]) + (" 等" if len(low) > 3 else "")

@@ -125,10 +125,33 @@ def run_rules(report: Report) -> list[Finding]:
     fmt = FORMATS.get(report.template or "", FORMAT_2021) if report.template != "mixed" else _by_year(report)
     out: list[Finding] = []
     for rule in RULES:
-        if rule.checks is None:
+        if rule.checks is None or rule.kind == "cross-year":
             continue
         for check in rule.checks(fmt, report):
             outcome = evaluate(check, report)
+            if outcome.status in ("fail", "undecidable"):
+                out.append(finding(rule, check, outcome, fmt))
+    return out
+
+
+PREV = "prev:"  # cells of last year's report, in a cross-year check
+
+
+def run_cross_year(previous: Report, current: Report) -> list[Finding]:
+    """Findings of the rules that link a report to the same agency's report of the year before."""
+    if previous.year is None or current.year is None or previous.year != current.year - 1:
+        return []
+    merged = Report(current.source, current.template, current.year, current.agency)
+    merged.cells = {**current.cells, **{PREV + k: c for k, c in previous.cells.items()}}
+    fmt = (
+        FORMATS.get(current.template or "", FORMAT_2021) if current.template != "mixed" else _by_year(current)
+    )
+    out: list[Finding] = []
+    for rule in RULES:
+        if rule.kind != "cross-year" or rule.checks is None:
+            continue
+        for check in rule.checks(fmt, merged):
+            outcome = evaluate(check, merged)
             if outcome.status in ("fail", "undecidable"):
                 out.append(finding(rule, check, outcome, fmt))
     return out

@@ -49,5 +49,5 @@ class Rule:
     message: str  # Chinese template: {lhs} {rhs} and the check's params; {detail} for conformance
     message_en: str
     basis: str  # legal or template basis
-    kind: Literal["arithmetic", "narrative", "conformance", "metadata"] = "arithmetic"
+    kind: Literal["arithmetic", "narrative", "conformance", "metadata", "cross-year"] = "arithmetic"
     checks: Callable[[Format, Report], Iterable[Check]] | None = None
