@@ -8,12 +8,13 @@ SHARED ?= ../shared
 
 # Debian packages the readers and the writer need: LibreOffice (DOC/WPS), poppler (pdftotext, pdftoppm),
 # CJK fonts (PDF writer, rendering). Installed only when missing; needs root (as on the project machines).
-DEB_PACKAGES := libreoffice-writer-nogui poppler-utils fonts-noto-cjk fonts-wqy-zenhei
+DEB_PACKAGES := libreoffice-writer-nogui poppler-utils fonts-noto-cjk fonts-wqy-zenhei chromium
 
 sysdeps:
 	@missing=""; \
 	command -v soffice >/dev/null 2>&1 || missing="$$missing libreoffice-writer-nogui"; \
 	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	fc-list 2>/dev/null | grep -qi "Noto Serif CJK" || missing="$$missing fonts-noto-cjk"; \
 	fc-list 2>/dev/null | grep -qi "WenQuanYi Zen Hei" || missing="$$missing fonts-wqy-zenhei"; \
 	if [ -n "$$missing" ]; then \

@@ -259,6 +259,90 @@ def _print_tables(out: Console, rep: Report, lang: str) -> None:
     out.print(table)
 
 
+DbOpt = Annotated[
+    str, typer.Option("--db", help="数据库 URL（默认 SQLite gongkai.db）  Database URL", envvar="GONGKAI_DB")
+]
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path], typer.Argument(help="报告文件或文件夹（递归）  Files or folders (recursive)")
+    ],
+    db: DbOpt = "sqlite:///gongkai.db",
+    workers: Annotated[int, typer.Option("--workers", "-j", help="并行进程数  Parallel workers")] = 0,
+    cluster: Annotated[
+        str,
+        typer.Option("--cluster", help="ray://HOST:PORT 或 auto：在 Ray 集群上解析  Parse on a Ray cluster"),
+    ] = "",
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="重试以前失败的文件  Retry failures")
+    ] = False,
+    lang: LangOpt = Lang.zh,
+) -> None:
+    """导入报告到数据库：并行、幂等、可中断后重跑。Ingest reports into the database (idempotent, resumable)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from .ingest import ingest as run
+    from .store import Store
+
+    out = _console()
+    store = Store.open(db)
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]:.1f}/s"),
+        TimeRemainingColumn(),
+        console=out,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("导入" if lang is Lang.zh else "ingest", total=None, rate=0.0)
+
+        def progress(event: str, stats) -> None:
+            todo = stats.files - stats.skipped
+            if event == "start":
+                bar.update(task, total=todo)
+            else:
+                done = stats.ingested + stats.unchanged + stats.failed
+                bar.update(task, completed=done, rate=done / max(1e-9, bar.tasks[0].elapsed or 1e-9))
+
+        stats = run(
+            [str(p) for p in paths],
+            store,
+            workers=workers or None,
+            cluster=cluster or None,
+            retry_failed=retry_failed,
+            progress=progress,
+        )
+    for _path, line in stats.failures:
+        out.print(f"[bold red]✗[/] {escape(line)}")
+    if lang is Lang.zh:
+        out.print(
+            f"共 {stats.files} 个文件：新导入 {stats.ingested} 份，跳过已导入 {stats.skipped} 个，"
+            f"失败 {stats.failed} 个（gongkai failures 查看，--retry-failed 重试）；用时 {stats.seconds:.1f} 秒。"
+        )
+    else:
+        out.print(
+            f"{stats.files} files: {stats.ingested} ingested, {stats.skipped} already in, {stats.failed} failed "
+            f"(see gongkai failures; --retry-failed); {stats.seconds:.1f} s."
+        )
+    raise typer.Exit(2 if stats.failed else 0)
+
+
+@app.command()
+def failures(db: DbOpt = "sqlite:///gongkai.db", lang: LangOpt = Lang.zh) -> None:
+    """列出导入失败的文件及原因。List the files that failed to ingest, with the reason."""
+    from .store import Store
+
+    rows = Store.open(db).failures()
+    out = _console()
+    for f in rows:
+        reason = f["error_en"] if lang is Lang.en else f["error"]
+        out.print(f"[bold red]✗[/] {escape(f['path'])}: {escape(reason)}  [dim]({f['attempts']}×)[/]")
+    out.print(f"共 {len(rows)} 个失败文件。" if lang is Lang.zh else f"{len(rows)} failed files.")
+
+
 @app.command()
 def rules(lang: LangOpt = Lang.zh) -> None:
     """列出全部规则。List the rule catalogue."""

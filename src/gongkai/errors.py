@@ -12,6 +12,9 @@ class GongkaiError(Exception):
         self.problem = problem
         self.problem_en = problem_en or problem
 
+    def __reduce__(self):  # survive the trip back from a worker process
+        return (type(self), (self.source, self.problem, self.problem_en))
+
     def line(self, lang: str = "zh") -> str:
         return f"{self.source}: {self.problem_en if lang == 'en' else self.problem}"
 

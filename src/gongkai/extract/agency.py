@@ -154,8 +154,29 @@ def _choose(
             best = (score, -rank, name, prov, region)
     assert best is not None
     _, _, name, prov, region = best
+    name = _qualify(name, region, context)
     kind = "government" if _GOVERNMENT.search(name) else "department"
     return Agency(name, kind, _region(region), prov)
+
+
+def _qualify(name: str, region: regions.Region | None, context: str) -> str:
+    """The fullest form of the name the report itself prints: "洪泽区人民政府" atop the page and
+    "淮安市洪泽区人民政府办公室" in the text → "淮安市洪泽区人民政府" (the same region, more of its parents)."""
+    if region is None:
+        return name
+    _, own_end = regions.parse_prefix(name)
+    best = name
+    for m in re.finditer(re.escape(name), context):
+        for k in range(2, 13):
+            if m.start() - k < 0:
+                break
+            cand = context[m.start() - k : m.start()] + name
+            _, end = regions.parse_prefix(cand)
+            if end == k + own_end and len(cand) > len(best):
+                found = regions.resolve(cand, context)
+                if found is not None and found.code == region.code:
+                    best = cand
+    return best
 
 
 def _specificity(region: regions.Region | None) -> int:

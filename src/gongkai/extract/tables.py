@@ -248,8 +248,10 @@ def _route(row: list[TableCell], state: _State, found: Found) -> None:
     labels, vals = _labels_and_values(row)
     has_values = any(c.text for c in vals)
     if not labels:
-        if has_values and state.table == "t4":
+        if state.table == "t4" and has_values:
             state.t4_values.extend(c for c in vals if c.text or state.t4_values)
+        elif state.table == "t4" and len(vals) >= T4_WIDTH and not state.t4_values:
+            state.t4_values.extend(vals)  # a grid row of 15 blank cells: the table printed, left unfilled
         return
     keys = [norm(c.text) for c in labels]
     if not has_values and _header(keys, labels, state, found):

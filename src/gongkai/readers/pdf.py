@@ -1,0 +1,1002 @@
+"""PDF with a text layer: characters and ruling lines from pdfium → paragraphs and grid tables.
+
+Everything comes from pypdfium2 in one pass per page (characters with their boxes, path objects for
+the ruling lines): pdfplumber/pdfminer parse the page content again in Python and are ~10× slower for
+the same facts. Tables are found from the ruling lines only: the distinct x of vertical and y of
+horizontal rules make a grid; a grid slot joins its neighbour where no rule separates them, so merged
+cells come out with their spans. Characters go into the cell under their centre. Text outside tables
+becomes paragraphs. Page numbers and repeated running headers/footers are dropped.
+
+Tables continued on the next page stay separate fragments, with two repairs made by x position: a
+column rule the continuation lost is restored from the fragment above (where it divides text), and a
+row the page break cut in two (the next page's first row only continues text of the last row above)
+is joined back. Pages without a usable text layer go to OCR (``readers.image``) when it is there.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import itertools
+import math
+import re
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as R
+
+from ..document import Block, Document, Paragraph, Provenance, Table, TableCell
+from ..errors import UnreadableFile
+
+MAX_PAGES = 300  # pages read; a report is far shorter, this bounds time and memory on huge files
+MAX_CHARS = 100_000  # characters per page kept (a page of map labels is not a report page)
+MAX_PATHS = 20_000  # path objects per page inspected for rules
+MAX_RULES = 3_000  # rule segments per page beyond which no table is sought
+OCR_DPI = 200
+MAX_OCR_PAGES = 50  # ~6 s a page: a scanned report is far shorter; a scanned book is not read whole
+OCR_MAX_PIXELS = 40_000_000  # a page rendered for OCR stays below this (an A4 page at 200 dpi is 3.9 MP)
+_JOIN = 2.0  # gap (pt) across which collinear rule pieces are one rule
+_SNAP = 3.0  # rules closer than this (pt) are the same grid line
+_TOUCH = 2.0  # tolerance (pt) for a horizontal and a vertical rule to meet
+_MARGIN = 0.08  # share of the page height at top and bottom where running headers/footers live
+_PAGE_NO_ZONE = 0.14
+
+_CJK = (
+    "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u31c0-\u31ef\u3200-\u33ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\u2018-\u201f\u2026\u2014"
+)
+_CJK_RE = re.compile(f"[{_CJK}]")
+_NUMERIC = re.compile(r"[-+−－]?[\d.,，．%％]+")
+_CJK_GAP = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
+_PAGE_NO = re.compile(
+    r"^(?:[-—–－―~～·•\s]*\d{1,4}[-—–－―~～·•\s]*"
+    r"|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
+    r"|\d{1,4}\s*/\s*\d{1,4}"
+    r"|(?:page|p\.)\s*\d{1,4}(?:\s*of\s*\d{1,4})?)$",
+    re.IGNORECASE,
+)
+
+
+# ---------------------------------------------------------------- page content
+
+
+@dataclass(slots=True)
+class _Char:
+    c: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.top + self.bottom) / 2
+
+
+@dataclass(slots=True)
+class _Line:
+    """One text line outside tables (top-left origin, PDF points)."""
+
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    size: float  # median glyph height: the font size, robust to a few taller glyphs in the line
+
+
+@dataclass(slots=True)
+class _Seg:
+    """A ruling line piece: ``pos`` is y for a horizontal rule, x for a vertical one."""
+
+    pos: float
+    lo: float
+    hi: float
+
+
+@dataclass(slots=True)
+class _Region:
+    """A merged cell on the grid: slots [r0, r1) × [c0, c1) and its box."""
+
+    r0: int
+    c0: int
+    r1: int
+    c1: int
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    chars: list[_Char] = field(default_factory=list)
+    text: str = ""
+    full: bool = False  # its last text line reaches the right edge: the text may go on (page break)
+
+
+@dataclass(slots=True)
+class _Tab:
+    page: int
+    nrows: int
+    regions: list[_Region]
+    xs: list[float] = field(default_factory=list)  # x of the grid's column lines
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        rs = self.regions
+        return (
+            min(r.x0 for r in rs),
+            min(r.top for r in rs),
+            max(r.x1 for r in rs),
+            max(r.bottom for r in rs),
+        )
+
+
+@dataclass(slots=True)
+class _Para:
+    text: str
+    page: int
+    bbox: tuple[float, float, float, float]
+    indented: bool  # its first line starts right of the text column's left edge
+    open_end: bool  # its last line runs to the right edge (may continue on the next page)
+
+
+@dataclass(slots=True)
+class _Page:
+    no: int
+    height: float
+    lines: list[_Line] = field(default_factory=list)
+    tables: list[_Tab] = field(default_factory=list)
+    ocr: list[Block] | None = None  # blocks read by OCR for a page without a text layer
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def read_pdf(data: bytes, source: str) -> Document:
+    """Read a PDF: paragraphs and grid tables from its text layer, OCR for pages without one."""
+    pdf = _open(data, source)
+    try:
+        total = len(pdf)
+        if total == 0:
+            raise UnreadableFile(source, "PDF 中没有任何页面", "the PDF has no pages")
+        doc = Document(source=source, media_type="application/pdf", pages=total)
+        if total > MAX_PAGES:
+            doc.warnings.append(f"PDF 共 {total} 页，只读取了前 {MAX_PAGES} 页")
+        pages: list[_Page] = []
+        cols: list[float] = []  # column lines of the previous page's last table
+        for i in range(min(total, MAX_PAGES)):
+            pages.append(_read_page(pdf, i, source, doc.warnings, cols))
+            cols = pages[-1].tables[-1].xs if pages[-1].tables else []
+    finally:
+        pdf.close()
+    _drop_page_furniture(pages)
+    doc.blocks = _assemble(pages, source)
+    _index_tables(doc.blocks)
+    return doc
+
+
+def _open(data: bytes, source: str) -> pdfium.PdfDocument:
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as e:
+        code = getattr(e, "err_code", None)
+        if code == R.FPDF_ERR_PASSWORD:
+            raise UnreadableFile(
+                source, "PDF 已加密（需要密码才能打开）", "the PDF is encrypted (a password is needed)"
+            ) from e
+        if code == R.FPDF_ERR_SECURITY:
+            raise UnreadableFile(
+                source, "PDF 已加密（不支持的加密方式）", "the PDF is encrypted with an unsupported scheme"
+            ) from e
+        if b"%%EOF" not in data[-2048:]:
+            raise UnreadableFile(
+                source,
+                "PDF 文件不完整（缺少文件尾，可能未下载完整）",
+                f"truncated PDF (no %%EOF at the end): {e}",
+            ) from e
+        raise UnreadableFile(source, "PDF 文件已损坏，无法读取", f"damaged PDF: {e}") from e
+
+
+def _read_page(
+    pdf: pdfium.PdfDocument, index: int, source: str, warnings: list[str], prev_cols: list[float]
+) -> _Page:
+    no = index + 1
+    try:
+        page = pdf[index]
+    except pdfium.PdfiumError:
+        warnings.append(f"第{no}页已损坏，无法读取")
+        return _Page(no, 842.0)
+    try:
+        return _read_open_page(page, no, source, warnings, prev_cols)
+    except pdfium.PdfiumError as e:
+        warnings.append(f"第{no}页无法读取：{e}")
+        return _Page(no, 842.0)
+    finally:
+        page.close()
+
+
+def _read_open_page(
+    page: pdfium.PdfPage, no: int, source: str, warnings: list[str], prev_cols: list[float]
+) -> _Page:
+    left, bottom, _, top = page.get_cropbox()
+    height = top - bottom
+    chars, garbled = _chars(page, left, top)
+    if not chars:
+        return _Page(no, height, ocr=_ocr(page, no, source, warnings, garbled))
+    return _layout(no, height, chars, _rules(page, left, top), prev_cols)
+
+
+# ---------------------------------------------------------------- characters
+
+
+def _chars(page: pdfium.PdfPage, left: float, top: float) -> tuple[list[_Char], bool]:
+    """Visible characters (generated spaces/newlines skipped, whitespace dropped: gaps decide spacing),
+    and whether the text layer is garbled (no usable Unicode), in which case none are returned."""
+    tp = page.get_textpage()
+    try:
+        boxes, bad = _raw_chars(tp.raw)
+    finally:
+        tp.close()
+    if bad > 0 and bad > 0.3 * (bad + len(boxes)):
+        return [], True
+    ok = [_loose_ok(lb, tb) for _c, lb, tb in boxes]
+    heights = sorted(lb[3] - lb[1] for (_c, lb, _t), good in zip(boxes, ok, strict=True) if good)
+    typical = heights[len(heights) // 2] if heights else 10.0
+    out: list[_Char] = []
+    seen: set[tuple[str, int, int]] = set()
+    for (c, lb, tb), good in zip(boxes, ok, strict=True):
+        if good:
+            x0, y0, x1, y1 = lb
+        else:  # a broken loose box (seen: 200 pt wide for vertical text): the glyph box, line-high
+            cy = (tb[1] + tb[3]) / 2
+            x0, y0, x1, y1 = tb[0], cy - typical / 2, tb[2], cy + typical / 2
+        ch = _Char(c, x0 - left, top - y1, x1 - left, top - y0)
+        key = (c, round(ch.x0), round(ch.top))
+        if key in seen:  # fake bold: the same glyph drawn twice at (almost) the same spot
+            continue
+        seen.add(key)
+        out.append(ch)
+    return out, False
+
+
+_Box = tuple[float, float, float, float]  # left, bottom, right, top (PDF user space)
+
+
+def _raw_chars(raw) -> tuple[list[tuple[str, _Box, _Box]], int]:
+    """(character, loose box, glyph box) for each visible character; and the count of garbled ones."""
+    n = min(R.FPDFText_CountChars(raw), MAX_CHARS)
+    rect = R.FS_RECTF()
+    lo, ro, bo, to = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+    out: list[tuple[str, _Box, _Box]] = []
+    bad = 0
+    for i in range(n):
+        u = R.FPDFText_GetUnicode(raw, i)
+        if R.FPDFText_IsGenerated(raw, i) or u in (0x20, 0x09, 0x0A, 0x0D, 0xA0, 0x3000, 0xFEFF):
+            continue
+        if u == 0xFFFD or u < 0x20 or 0xE000 <= u <= 0xF8FF or R.FPDFText_HasUnicodeMapError(raw, i) == 1:
+            bad += 1
+            continue
+        if not R.FPDFText_GetLooseCharBox(raw, i, rect) or not R.FPDFText_GetCharBox(raw, i, lo, ro, bo, to):
+            continue
+        out.append(
+            (chr(u), (rect.left, rect.bottom, rect.right, rect.top), (lo.value, bo.value, ro.value, to.value))
+        )
+    return out, bad
+
+
+def _loose_ok(lb: _Box, tb: _Box) -> bool:
+    """The loose (font-metrics) box is sane: it holds the glyph's centre and is not absurdly big."""
+    size = max(tb[2] - tb[0], tb[3] - tb[1], 2.0)
+    cx, cy = (tb[0] + tb[2]) / 2, (tb[1] + tb[3]) / 2
+    return (
+        lb[0] <= cx <= lb[2]
+        and lb[1] <= cy <= lb[3]
+        and 0 < lb[2] - lb[0] <= 6 * size
+        and 0 < lb[3] - lb[1] <= 6 * size
+    )
+
+
+def _cjk(c: str) -> bool:
+    return bool(_CJK_RE.match(c))
+
+
+def _group_lines(chars: list[_Char]) -> list[list[_Char]]:
+    """Characters → lines (top to bottom), each line's characters left to right."""
+    lines: list[list[_Char]] = []
+    for ch in sorted(chars, key=lambda c: c.cy):
+        if lines:
+            cur = lines[-1]
+            first = cur[0]
+            h = min(first.bottom - first.top, ch.bottom - ch.top)
+            if abs(ch.cy - first.cy) <= 0.5 * h:
+                cur.append(ch)
+                continue
+        lines.append([ch])
+    for ln in lines:
+        ln.sort(key=lambda c: c.x0)
+    return lines
+
+
+def _line_text(chars: list[_Char]) -> str:
+    """Characters of one line → text. Loose boxes abut within a word, so a gap is a space between
+    Latin/digits; between CJK it is justification or layout, except a very wide gap (a column gap)."""
+    parts: list[str] = []
+    prev: _Char | None = None
+    for ch in chars:
+        if prev is not None:
+            gap = ch.x0 - prev.x1
+            h = max(ch.bottom - ch.top, prev.bottom - prev.top)
+            if gap > 1.5 * h:
+                parts.append("  ")
+            elif gap > 0.12 * h and not (_cjk(prev.c) or _cjk(ch.c)):
+                parts.append(" ")
+        parts.append(ch.c)
+        prev = ch
+    return "".join(parts)
+
+
+def _join(a: str, b: str) -> str:
+    """Join two wrapped lines: a space only between two Latin letters (CJK and numbers wrap mid-word)."""
+    if not a or not b:
+        return a + b
+    if a[-1].isascii() and a[-1].isalpha() and b[0].isascii() and b[0].isalpha():
+        return f"{a} {b}"
+    return a + b
+
+
+def _ends_full(g: _Region, lines: list[list[_Char]]) -> bool:
+    """The cell's last line is wrapped text filling the cell's width (not a number, which sits in a
+    narrow cell and fills it anyway): more text may have been pushed onto the next page."""
+    if not lines:
+        return False
+    last = lines[-1]
+    h = max(c.bottom - c.top for c in last)
+    text = "".join(c.c for c in last)
+    if len(text) < 4 or _NUMERIC.fullmatch(text):
+        return False
+    return last[0].x0 <= g.x0 + 1.5 * h + 2 and last[-1].x1 >= g.x1 - 1.5 * h - 2
+
+
+def _cell_text(lines: list[list[_Char]]) -> str:
+    text = ""
+    for ln in lines:
+        text = _join(text, _line_text(ln).strip())
+    return _CJK_GAP.sub("", re.sub(r"\s{2,}", " ", text)).strip()
+
+
+# ---------------------------------------------------------------- ruling lines
+
+
+class _Matrix:
+    __slots__ = ("a", "b", "c", "d", "e", "f")
+
+    def __init__(self, a: float, b: float, c: float, d: float, e: float, f: float) -> None:
+        self.a, self.b, self.c, self.d, self.e, self.f = a, b, c, d, e, f
+
+    def then(self, o: _Matrix) -> _Matrix:
+        """This transform followed by ``o``."""
+        return _Matrix(
+            self.a * o.a + self.b * o.c,
+            self.a * o.b + self.b * o.d,
+            self.c * o.a + self.d * o.c,
+            self.c * o.b + self.d * o.d,
+            self.e * o.a + self.f * o.c + o.e,
+            self.e * o.b + self.f * o.d + o.f,
+        )
+
+    def apply(self, x: float, y: float) -> tuple[float, float]:
+        return self.a * x + self.c * y + self.e, self.b * x + self.d * y + self.f
+
+
+_IDENTITY = _Matrix(1, 0, 0, 1, 0, 0)
+
+
+def _objects(page: pdfium.PdfPage) -> Iterator[tuple[object, _Matrix]]:
+    """Path objects of the page, form XObjects included, with their object → page transform."""
+    budget = [MAX_PATHS]
+    fm = R.FS_MATRIX()
+
+    def walk(count: int, get, parent: _Matrix, depth: int) -> Iterator[tuple[object, _Matrix]]:
+        for i in range(count):
+            if budget[0] <= 0:
+                return
+            obj = get(i)
+            kind = R.FPDFPageObj_GetType(obj)
+            if kind not in (R.FPDF_PAGEOBJ_PATH, R.FPDF_PAGEOBJ_FORM):
+                continue
+            R.FPDFPageObj_GetMatrix(obj, fm)
+            m = _Matrix(fm.a, fm.b, fm.c, fm.d, fm.e, fm.f).then(parent)
+            if kind == R.FPDF_PAGEOBJ_PATH:
+                budget[0] -= 1
+                yield obj, m
+            elif depth < 8:
+                yield from walk(
+                    R.FPDFFormObj_CountObjects(obj),
+                    lambda k, o=obj: R.FPDFFormObj_GetObject(o, k),
+                    m,
+                    depth + 1,
+                )
+
+    raw = page.raw
+    yield from walk(R.FPDFPage_CountObjects(raw), lambda k: R.FPDFPage_GetObject(raw, k), _IDENTITY, 0)
+
+
+def _rules(page: pdfium.PdfPage, left: float, top: float) -> tuple[list[_Seg], list[_Seg]]:
+    """Horizontal and vertical ruling lines in top-left page coordinates: stroked axis-parallel
+    segments, and thin filled rectangles (borders drawn as fills). Wide fills are cell shading."""
+    hs: list[_Seg] = []
+    vs: list[_Seg] = []
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    x, y = ctypes.c_float(), ctypes.c_float()
+    for obj, m in _objects(page):
+        R.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke))
+        stroked = bool(stroke.value) and not _white(obj, R.FPDFPageObj_GetStrokeColor)
+        filled = fill.value != 0 and not _white(obj, R.FPDFPageObj_GetFillColor)
+        if not (stroked or filled):
+            continue
+        for pts in _subpaths(obj, m, x, y, left, top):
+            if stroked:
+                _add_segments(pts, hs, vs)
+            elif filled:
+                _add_thin_fill(pts, hs, vs)
+    return _merge_segs(hs), _merge_segs(vs)
+
+
+def _white(obj, getter) -> bool:
+    r, g, b, a = ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint()
+    if not getter(obj, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a)):
+        return False
+    return a.value == 0 or min(r.value, g.value, b.value) >= 240
+
+
+def _subpaths(obj, m: _Matrix, x, y, left: float, top: float) -> Iterator[list[tuple[float, float]]]:
+    """Straight-edged subpaths as point lists in page coordinates (curved ones are skipped)."""
+    pts: list[tuple[float, float]] = []
+    curved = False
+    for i in range(R.FPDFPath_CountSegments(obj)):
+        seg = R.FPDFPath_GetPathSegment(obj, i)
+        R.FPDFPathSegment_GetPoint(seg, ctypes.byref(x), ctypes.byref(y))
+        kind = R.FPDFPathSegment_GetType(seg)
+        px, py = m.apply(x.value, y.value)
+        p = (px - left, top - py)
+        if kind == R.FPDF_SEGMENT_MOVETO:
+            if len(pts) > 1 and not curved:
+                yield pts
+            pts, curved = [p], False
+            continue
+        if kind == R.FPDF_SEGMENT_BEZIERTO:
+            curved = True
+        pts.append(p)
+        if R.FPDFPathSegment_GetClose(seg) and pts[0] != p:
+            pts.append(pts[0])
+    if len(pts) > 1 and not curved:
+        yield pts
+
+
+def _add_segments(pts: list[tuple[float, float]], hs: list[_Seg], vs: list[_Seg]) -> None:
+    for (x0, y0), (x1, y1) in itertools.pairwise(pts):
+        if abs(y1 - y0) < 0.5 and abs(x1 - x0) >= 1:
+            hs.append(_Seg((y0 + y1) / 2, min(x0, x1), max(x0, x1)))
+        elif abs(x1 - x0) < 0.5 and abs(y1 - y0) >= 1:
+            vs.append(_Seg((x0 + x1) / 2, min(y0, y1), max(y0, y1)))
+
+
+def _add_thin_fill(pts: list[tuple[float, float]], hs: list[_Seg], vs: list[_Seg]) -> None:
+    xs = [p[0] for p in pts]
+    ys = [p[1] for p in pts]
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    w, h = x1 - x0, y1 - y0
+    if h <= 2.5 and w > 2:
+        hs.append(_Seg((y0 + y1) / 2, x0, x1))
+    elif w <= 2.5 and h > 2:
+        vs.append(_Seg((x0 + x1) / 2, y0, y1))
+
+
+def _merge_segs(segs: list[_Seg]) -> list[_Seg]:
+    """Collinear pieces (same position within 1 pt) that touch or overlap → one segment."""
+    groups: list[list[_Seg]] = []
+    for s in sorted(segs, key=lambda s: s.pos):
+        if groups and s.pos - groups[-1][-1].pos <= 1.0:
+            groups[-1].append(s)
+        else:
+            groups.append([s])
+    out: list[_Seg] = []
+    for group in groups:
+        merged: list[_Seg] = []
+        for s in sorted(group, key=lambda s: s.lo):
+            if merged and s.lo <= merged[-1].hi + _JOIN:
+                merged[-1].hi = max(merged[-1].hi, s.hi)
+            else:
+                merged.append(_Seg(s.pos, s.lo, s.hi))
+        out.extend(merged)
+    return out
+
+
+# ---------------------------------------------------------------- tables from rules
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, a: int) -> int:
+        while self.parent[a] != a:
+            self.parent[a] = self.parent[self.parent[a]]
+            a = self.parent[a]
+        return a
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[rb] = ra
+
+
+def _components(hs: list[_Seg], vs: list[_Seg]) -> list[tuple[list[_Seg], list[_Seg]]]:
+    """Groups of horizontal and vertical rules that meet: each group is one table candidate."""
+    uf = _UnionFind(len(hs) + len(vs))
+    for i, h in enumerate(hs):
+        for j, v in enumerate(vs):
+            if h.lo - _TOUCH <= v.pos <= h.hi + _TOUCH and v.lo - _TOUCH <= h.pos <= v.hi + _TOUCH:
+                uf.union(i, len(hs) + j)
+    groups: dict[int, tuple[list[_Seg], list[_Seg]]] = defaultdict(lambda: ([], []))
+    for i, h in enumerate(hs):
+        groups[uf.find(i)][0].append(h)
+    for j, v in enumerate(vs):
+        groups[uf.find(len(hs) + j)][1].append(v)
+    return [g for g in groups.values() if len(g[0]) >= 2 and len(g[1]) >= 2]
+
+
+def _snap(values: list[float]) -> list[float]:
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= _SNAP:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [sum(g) / len(g) for g in out]
+
+
+def _index_of(lines: list[float], v: float) -> int:
+    return min(range(len(lines)), key=lambda k: abs(lines[k] - v))
+
+
+def _coverage(segs: list[_Seg], lo: float, hi: float) -> float:
+    """Share of [lo, hi] covered by the segments."""
+    if hi <= lo:
+        return 1.0
+    covered = sum(max(0.0, min(s.hi, hi) - max(s.lo, lo)) for s in segs)
+    return covered / (hi - lo)
+
+
+def _grid(
+    hs: list[_Seg], vs: list[_Seg]
+) -> tuple[list[float], list[float], list[list[bool]], list[list[bool]]]:
+    """Grid lines and where rules separate slots: ``vsep[i][j]`` = a rule at xs[j] across row i,
+    ``hsep[i][j]`` = a rule at ys[i] across column j. A border nobody drew (open left/right or
+    top/bottom edge) is added where the rules of the other direction end."""
+    xs, ys = _snap([v.pos for v in vs]), _snap([h.pos for h in hs])
+    left, right = min(h.lo for h in hs), max(h.hi for h in hs)
+    top, bottom = min(v.lo for v in vs), max(v.hi for v in vs)
+    open_x = {k for k, cond in ((0, left < xs[0] - _SNAP), (1, right > xs[-1] + _SNAP)) if cond}
+    open_y = {k for k, cond in ((0, top < ys[0] - _SNAP), (1, bottom > ys[-1] + _SNAP)) if cond}
+    if 0 in open_x:
+        xs.insert(0, left)
+    if 1 in open_x:
+        xs.append(right)
+    if 0 in open_y:
+        ys.insert(0, top)
+    if 1 in open_y:
+        ys.append(bottom)
+    by_x: dict[int, list[_Seg]] = defaultdict(list)
+    for v in vs:
+        by_x[_index_of(xs, v.pos)].append(v)
+    by_y: dict[int, list[_Seg]] = defaultdict(list)
+    for h in hs:
+        by_y[_index_of(ys, h.pos)].append(h)
+    virtual_x = ({0} if 0 in open_x else set()) | ({len(xs) - 1} if 1 in open_x else set())
+    virtual_y = ({0} if 0 in open_y else set()) | ({len(ys) - 1} if 1 in open_y else set())
+    vsep = [
+        [j in virtual_x or _coverage(by_x[j], ys[i], ys[i + 1]) >= 0.5 for j in range(len(xs))]
+        for i in range(len(ys) - 1)
+    ]
+    hsep = [
+        [i in virtual_y or _coverage(by_y[i], xs[j], xs[j + 1]) >= 0.5 for j in range(len(xs) - 1)]
+        for i in range(len(ys))
+    ]
+    return xs, ys, vsep, hsep
+
+
+def _regions(
+    xs: list[float], ys: list[float], vsep: list[list[bool]], hsep: list[list[bool]]
+) -> list[_Region]:
+    """Slots joined where no rule separates them → rectangular merged regions, row-major order."""
+    nr, nc = len(ys) - 1, len(xs) - 1
+    uf = _UnionFind(nr * nc)
+    for i in range(nr):
+        for j in range(nc):
+            if j + 1 < nc and not vsep[i][j + 1]:
+                uf.union(i * nc + j, i * nc + j + 1)
+            if i + 1 < nr and not hsep[i + 1][j]:
+                uf.union(i * nc + j, (i + 1) * nc + j)
+    extent: dict[int, list[int]] = {}
+    for i in range(nr):
+        for j in range(nc):
+            e = extent.setdefault(uf.find(i * nc + j), [i, j, i, j])
+            e[0], e[1], e[2], e[3] = min(e[0], i), min(e[1], j), max(e[2], i), max(e[3], j)
+    taken = [[False] * nc for _ in range(nr)]
+    out: list[_Region] = []
+    for i in range(nr):
+        for j in range(nc):
+            if taken[i][j]:
+                continue
+            r0, c0, r1, c1 = extent[uf.find(i * nc + j)]
+            r0, c0 = i, j  # a ragged (non-rectangular) merge starts where it is first met
+            r1 = max(r1, r0)
+            c1 = max(c1, c0)
+            for a in range(r0, r1 + 1):
+                for b in range(c0, c1 + 1):
+                    taken[a][b] = True
+            out.append(_Region(r0, c0, r1 + 1, c1 + 1, xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1]))
+    return out
+
+
+def _compact(regions: list[_Region]) -> int:
+    """Drop grid rows/columns where no cell starts (a rule stub made them); returns the row count."""
+    rows = sorted({r.r0 for r in regions})
+    cols = sorted({r.c0 for r in regions})
+    rmap = {r: k for k, r in enumerate(rows)}
+    cmap = {c: k for k, c in enumerate(cols)}
+    for g in regions:
+        g.r1 = bisect_right(rows, g.r1 - 1)
+        g.c1 = bisect_right(cols, g.c1 - 1)
+        g.r0, g.c0 = rmap[g.r0], cmap[g.c0]
+    return len(rows)
+
+
+def _tables(hs: list[_Seg], vs: list[_Seg]) -> list[tuple[_Tab, list[float], list[float], list[list[int]]]]:
+    """Tables on the page, each with its grid lines and the slot → region map."""
+    if len(hs) + len(vs) > MAX_RULES:
+        return []
+    out = []
+    for ghs, gvs in _components(hs, vs):
+        xs, ys, vsep, hsep = _grid(ghs, gvs)
+        if len(xs) < 2 or len(ys) < 2:
+            continue
+        regions = _regions(xs, ys, vsep, hsep)
+        slot = [[0] * (len(xs) - 1) for _ in range(len(ys) - 1)]
+        for k, g in enumerate(regions):
+            for a in range(g.r0, g.r1):
+                for b in range(g.c0, g.c1):
+                    slot[a][b] = k
+        out.append((_Tab(0, len(ys) - 1, regions), xs, ys, slot))
+    return out
+
+
+# ---------------------------------------------------------------- page layout
+
+
+def _layout(
+    no: int, height: float, chars: list[_Char], rules: tuple[list[_Seg], list[_Seg]], prev_cols: list[float]
+) -> _Page:
+    page = _Page(no, height)
+    rest = chars
+    found = sorted(_tables(*rules), key=lambda t: t[2][0])
+    for k, (tab, xs, ys, slot) in enumerate(found):
+        inside, outside = [], []
+        for ch in rest:
+            cx, cy = ch.cx, ch.cy
+            if xs[0] <= cx < xs[-1] and ys[0] <= cy < ys[-1]:
+                inside.append(ch)
+            else:
+                outside.append(ch)
+        for ch in inside:
+            i = min(bisect_right(ys, ch.cy) - 1, len(ys) - 2)
+            j = min(bisect_right(xs, ch.cx) - 1, len(xs) - 2)
+            tab.regions[slot[i][j]].chars.append(ch)
+        if len(tab.regions) < 2 or not inside:
+            continue  # a framed box or an empty grid: its text (if any) stays running text
+        tab.xs = xs
+        if k == 0 and prev_cols:
+            _restore_columns(tab, prev_cols)
+        for g in tab.regions:
+            lines = _group_lines(g.chars)
+            g.text = _cell_text(lines)
+            g.full = _ends_full(g, lines)
+            g.chars = []
+        tab.nrows = _compact(tab.regions)
+        tab.page = no
+        page.tables.append(tab)
+        rest = outside
+    for ln in _group_lines(rest):
+        text = _line_text(ln).strip()
+        if text:
+            heights = sorted(c.bottom - c.top for c in ln)
+            top, bottom = min(c.top for c in ln), max(c.bottom for c in ln)
+            page.lines.append(_Line(text, ln[0].x0, top, ln[-1].x1, bottom, heights[len(heights) // 2]))
+    page.tables.sort(key=lambda t: t.bbox[1])
+    return page
+
+
+def _restore_columns(tab: _Tab, prev_cols: list[float]) -> None:
+    """The continuation of a table from the page before can lose a vertical rule, merging two columns
+    (seen in Word/LibreOffice exports). Where the table above had a column line this fragment lacks,
+    split the cells whose text lies on both sides of it (none crossing it)."""
+    xs = tab.xs
+    if abs(xs[0] - prev_cols[0]) > _SNAP or abs(xs[-1] - prev_cols[-1]) > _SNAP:
+        return  # not the same table's columns
+    for x in prev_cols[1:-1]:
+        if min(abs(x - c) for c in xs) <= _SNAP:
+            continue
+        splits = [g for g in tab.regions if g.x0 < x < g.x1 and _divides(g.chars, x)]
+        if not splits:
+            continue
+        k = bisect_right(xs, x)  # the new line's index: old column k-1 becomes columns k-1 and k
+        xs.insert(k, x)
+        for g in tab.regions:
+            g.c0 += g.c0 >= k
+            g.c1 += g.c1 >= k
+        for g in splits:
+            right = _Region(g.r0, k, g.r1, g.c1, x, g.top, g.x1, g.bottom)
+            right.chars = [c for c in g.chars if c.cx > x]
+            g.chars = [c for c in g.chars if c.cx <= x]
+            g.c1, g.x1 = k, x
+            tab.regions.append(right)
+
+
+def _divides(chars: list[_Char], x: float) -> bool:
+    """Text on both sides of x and no glyph across it."""
+    left = right = False
+    for c in chars:
+        if c.x1 <= x + 0.5:
+            left = True
+        elif c.x0 >= x - 0.5:
+            right = True
+        else:
+            return False
+    return left and right
+
+
+def _ocr(
+    page: pdfium.PdfPage, no: int, source: str, warnings: list[str], garbled: bool
+) -> list[Block] | None:
+    has_image = any(True for _ in page.get_objects(filter=(R.FPDF_PAGEOBJ_IMAGE,), max_depth=8))
+    if not (has_image or garbled):
+        return None  # a blank page
+    try:
+        from .image import ocr_page
+    except ImportError:
+        warnings.append(f"第{no}页无文字层，需要 OCR")
+        return None
+    done = sum(1 for w in warnings if w.endswith("已用 OCR 识别"))
+    if done >= MAX_OCR_PAGES:
+        warnings.append(f"第{no}页无文字层，已超过 OCR 页数上限（{MAX_OCR_PAGES} 页），未识别")
+        return None
+    width, height = page.get_size()
+    scale = min(OCR_DPI / 72, math.sqrt(OCR_MAX_PIXELS / max(width * height, 1.0)))  # posters: fewer dpi
+    bitmap = page.render(scale=scale, grayscale=True)
+    try:
+        image = bitmap.to_numpy().copy()  # the array views the bitmap's buffer, freed on close
+    finally:
+        bitmap.close()
+    if image.ndim == 3:
+        image = image[:, :, 0]
+    warnings.append(f"第{no}页{'文字层乱码' if garbled else '无文字层'}，已用 OCR 识别")
+    return ocr_page(image, no, source, scale)
+
+
+# ---------------------------------------------------------------- page furniture
+
+
+def _drop_page_furniture(pages: list[_Page]) -> None:
+    """Remove page numbers and running headers/footers (text repeated in the page margins)."""
+    counts: Counter[str] = Counter()
+    for p in pages:
+        counts.update({_furniture_key(ln.text) for ln in p.lines if _in_margin(ln, p.height, _MARGIN)})
+    with_text = sum(1 for p in pages if p.lines)
+    repeated = {k for k, n in counts.items() if n >= 3 and n >= 0.5 * with_text}
+    for p in pages:
+        p.lines = [
+            ln
+            for ln in p.lines
+            if not (
+                (_in_margin(ln, p.height, _PAGE_NO_ZONE) and _PAGE_NO.match(ln.text.strip()))
+                or (_in_margin(ln, p.height, _MARGIN) and _furniture_key(ln.text) in repeated)
+            )
+        ]
+
+
+def _in_margin(ln: _Line, height: float, share: float) -> bool:
+    return ln.bottom < height * share or ln.top > height * (1 - share)
+
+
+def _furniture_key(text: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
+
+
+# ---------------------------------------------------------------- paragraphs and assembly
+
+
+def _column(pages: list[_Page]) -> tuple[float, float]:
+    """Left and right edges of the running text over the whole document. The right edge is where
+    wrapped lines end (lines followed at normal spacing by a line starting at the left edge); with
+    no wrapped line anywhere no line counts as running on."""
+    lines = [ln for p in pages for ln in p.lines]
+    if not lines:
+        return 0.0, math.inf
+    x0s = sorted(ln.x0 for ln in lines)
+    left = x0s[len(x0s) // 10]
+    ends = []
+    for p in pages:
+        for a, b in itertools.pairwise(p.lines):
+            if 0 <= b.top - a.bottom < 0.9 * a.size and b.x0 <= left + 1.2 * b.size:
+                ends.append(a.x1)
+    ends.sort()
+    return left, (ends[len(ends) // 2] if ends else math.inf)
+
+
+def _paragraphs(lines: list[_Line], page: int, left: float, right: float) -> list[_Para]:
+    """Lines of running text → paragraphs: a new one at an indented line, after a short line, a
+    wider gap or a change of text size."""
+    if not lines:
+        return []
+    out: list[_Para] = []
+    cur: list[_Line] = []
+    for ln in lines:
+        if cur and _breaks(cur[-1], ln, left, right):
+            out.append(_para(cur, page, left, right))
+            cur = []
+        cur.append(ln)
+    if cur:
+        out.append(_para(cur, page, left, right))
+    return out
+
+
+def _breaks(prev: _Line, ln: _Line, left: float, right: float) -> bool:
+    h = max(min(prev.size, ln.size), 1.0)
+    return (
+        ln.top - prev.bottom > 0.9 * h
+        or abs(ln.size - prev.size) > 0.3 * h
+        or ln.x0 > left + 1.2 * h
+        or prev.x1 < right - 2.0 * h
+    )
+
+
+def _para(lines: list[_Line], page: int, left: float, right: float) -> _Para:
+    text = ""
+    for ln in lines:
+        text = _join(text, ln.text)
+    text = _CJK_GAP.sub("", text)
+    first, last = lines[0], lines[-1]
+    bbox = (min(ln.x0 for ln in lines), first.top, max(ln.x1 for ln in lines), last.bottom)
+    indented = first.x0 > left + 1.2 * first.size
+    return _Para(text, page, bbox, indented, last.x1 >= right - 1.5 * last.size)
+
+
+def _page_items(p: _Page, left: float, right: float) -> list[_Para | _Tab]:
+    """The page's paragraphs and tables in reading order (top to bottom)."""
+    items: list[tuple[float, _Para | _Tab]] = [(t.bbox[1], t) for t in p.tables]
+    chunk: list[_Line] = []
+    tops = sorted(t.bbox[1] for t in p.tables)
+    k = 0
+    for ln in sorted(p.lines, key=lambda ln: ln.top):
+        while k < len(tops) and tops[k] <= ln.top:  # a table between lines ends the paragraph run
+            items.extend((para.bbox[1], para) for para in _paragraphs(chunk, p.no, left, right))
+            chunk = []
+            k += 1
+        chunk.append(ln)
+    items.extend((para.bbox[1], para) for para in _paragraphs(chunk, p.no, left, right))
+    items.sort(key=lambda t: t[0])
+    return [it for _, it in items]
+
+
+def _assemble(pages: list[_Page], source: str) -> list[Block]:
+    """Pages → blocks, joining a paragraph or a split table row that a page break cut."""
+    items: list[_Para | _Tab | Block] = []
+    left, right = _column(pages)
+    for p in pages:
+        if p.ocr is not None:
+            items.extend(p.ocr)
+            continue
+        page_items = _page_items(p, left, right)
+        if items and page_items:
+            prev, first = items[-1], page_items[0]
+            if isinstance(prev, _Para) and isinstance(first, _Para) and prev.open_end and not first.indented:
+                prev.text = _join(prev.text, first.text)
+                page_items.pop(0)
+            elif (
+                isinstance(prev, _Tab)
+                and isinstance(first, _Tab)
+                and _stitch(prev, first)
+                and not first.regions
+            ):
+                page_items.pop(0)  # the fragment was only the cut-off remainder
+        items.extend(page_items)
+    return [_block(it, source) for it in items]
+
+
+def _block(it: _Para | _Tab | Block, source: str) -> Block:
+    if isinstance(it, _Para):
+        return Paragraph(it.text, Provenance(source, page=it.page, bbox=_round(it.bbox)))
+    if isinstance(it, _Tab):
+        return _table(it, source)
+    return it
+
+
+def _round(b: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    return (round(b[0], 1), round(b[1], 1), round(b[2], 1), round(b[3], 1))
+
+
+def _table(t: _Tab, source: str) -> Table:
+    rows: list[list[TableCell]] = [[] for _ in range(t.nrows)]
+    for g in sorted(t.regions, key=lambda g: (g.r0, g.c0)):
+        prov = Provenance(source, page=t.page, bbox=_round((g.x0, g.top, g.x1, g.bottom)), row=g.r0, col=g.c0)
+        rows[g.r0].append(TableCell(g.text, prov, g.r1 - g.r0, g.c1 - g.c0))
+    return Table(rows=rows, grid=True, prov=Provenance(source, page=t.page, bbox=_round(t.bbox)))
+
+
+def _index_tables(blocks: list[Block]) -> None:
+    k = 0
+    for b in blocks:
+        if isinstance(b, Table):
+            b.prov.table = k
+            for row in b.rows:
+                for c in row:
+                    c.prov.table = k
+            k += 1
+
+
+# ---------------------------------------------------------------- split rows across pages
+
+
+def _x_overlap(a: _Region, b: _Region) -> float:
+    """Overlap of two cells' x ranges as a share of the narrower one."""
+    inter = min(a.x1, b.x1) - max(a.x0, b.x0)
+    return max(0.0, inter) / max(min(a.x1 - a.x0, b.x1 - b.x0), 1e-6)
+
+
+def _stitch(upper: _Tab, lower: _Tab) -> bool:
+    """Join ``lower``'s first row into ``upper``'s last row when a page break cut that row. The lower
+    row's text sits in columns of the upper row (matched by x, since a fragment may have lost a
+    rule) whose text is empty or ran to the cell's right edge (cut mid-way), and the lower row
+    lacks the value the upper row ends with, or all of it continues cut text."""
+    ux0, _, ux1, _ = upper.bbox
+    lx0, _, lx1, _ = lower.bbox
+    if min(ux1, lx1) - max(ux0, lx0) < 0.8 * max(ux1 - ux0, lx1 - lx0):
+        return False  # not the same table's columns
+    last = [g for g in upper.regions if g.r1 == upper.nrows]
+    pieces = [g for g in lower.regions if g.r0 == 0 and g.text]
+    if not pieces or any(g.r1 > 1 for g in pieces):
+        return False
+    targets: list[tuple[_Region, _Region]] = []
+    for g in pieces:
+        best = max(last, key=lambda u: _x_overlap(u, g), default=None)
+        if best is None or _x_overlap(best, g) < 0.5:
+            return False
+        targets.append((g, best))
+    own = [u for u in last if u.text and u.r0 == upper.nrows - 1]
+    rightmost = max(own, key=lambda u: u.x1) if own else None
+    lacks_value = rightmost is not None and not any(_x_overlap(rightmost, g) >= 0.5 for g in pieces)
+    if not all(u.full or not u.text for _, u in targets):
+        return False  # text that ended in the cell above: the row below is a row of its own
+    if not (lacks_value or all(u.full for _, u in targets)):
+        return False
+    for g, u in targets:
+        u.text = _CJK_GAP.sub("", _join(u.text, g.text))
+    _drop_first_row(lower)
+    return True
+
+
+def _drop_first_row(t: _Tab) -> None:
+    kept: list[_Region] = []
+    for g in t.regions:
+        if g.r1 == 1:
+            continue  # the cut-off remainder, now part of the page above
+        g.r0 = max(g.r0 - 1, 0)  # a cell running on below now starts at the new first row
+        g.r1 -= 1
+        kept.append(g)
+    t.regions = kept
+    t.nrows -= 1
