@@ -344,6 +344,35 @@ def failures(db: DbOpt = "sqlite:///gongkai.db", lang: LangOpt = Lang.zh) -> Non
 
 
 @app.command()
+def export(
+    paths: Annotated[list[Path], typer.Argument(help="报告文件或文件夹  Files or folders")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="输出文件（后缀决定格式）  Output file")],
+    shape: Annotated[str, typer.Option("--shape", help="wide | tidy | findings")] = "wide",
+    lang: LangOpt = Lang.zh,
+) -> None:
+    """导出为 Excel/CSV/Parquet/JSON。Export reports to xlsx, csv, parquet or json (by the output suffix)."""
+    from .export import export as run
+
+    fmt = output.suffix.lstrip(".").lower()
+    if fmt not in ("xlsx", "csv", "parquet", "json"):
+        raise typer.BadParameter(
+            "输出文件后缀须为 .xlsx .csv .parquet .json  (suffix must be xlsx/csv/parquet/json)"
+        )
+    results = list(api.check_paths(paths))
+    out = _console()
+    for r in results:
+        if r.error:
+            out.print(f"[bold red]✗[/] {escape(r.error.line(lang.value))}")
+    reports = [r.report for r in results if r.report]
+    output.write_bytes(run(reports, fmt, shape, lang.value))
+    out.print(
+        f"已导出 {len(reports)} 份报告到 {output}"
+        if lang is Lang.zh
+        else f"{len(reports)} reports → {output}"
+    )
+
+
+@app.command()
 def rules(lang: LangOpt = Lang.zh) -> None:
     """列出全部规则。List the rule catalogue."""
     table = Table(header_style="bold")
