@@ -10,6 +10,7 @@ rendered at 200 dpi (OCR seconds per page). Figures go to docs/performance.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import tempfile
@@ -22,17 +23,13 @@ from gongkai.readers import read_bytes
 
 def rate(blobs: list[tuple[bytes, str]], seconds: float) -> tuple[float, int]:
     for data, name in blobs:  # warm: imports, models, caches
-        try:
+        with contextlib.suppress(api.GongkaiError):
             api.parse_document(read_bytes(data, name))
-        except api.GongkaiError:
-            pass
     n, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds or n == 0:
         for data, name in blobs:
-            try:
+            with contextlib.suppress(api.GongkaiError):
                 api.parse_document(read_bytes(data, name))
-            except api.GongkaiError:
-                pass
             n += 1
     return n / (time.perf_counter() - t0), n
 
@@ -48,14 +45,22 @@ def main() -> None:
     real = args.shared / "fixtures" / "real"
     tmp = Path(tempfile.mkdtemp())
     blank = real / "2021格式_空白模板.docx"
-    subprocess.run(["soffice", "--headless", "--convert-to", "odt", "--outdir", str(tmp), str(blank)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "odt", "--outdir", str(tmp), str(blank)],
+        check=True,
+        capture_output=True,
+    )
     odt = next(tmp.glob("*.odt"))
-    subprocess.run(["soffice", "--headless", "--convert-to", "doc", "--outdir", str(tmp), str(odt)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "doc", "--outdir", str(tmp), str(odt)],
+        check=True,
+        capture_output=True,
+    )
     doc = next(tmp.glob("*.doc"))
     pdf = real / "2024_淮安市洪泽区人民政府.pdf"
-    subprocess.run(["pdftoppm", "-r", "200", "-png", "-f", "3", "-l", "3", str(pdf), str(tmp / "page")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "200", "-png", "-f", "3", "-l", "3", str(pdf), str(tmp / "page")], check=True
+    )
     png = next(tmp.glob("page*.png"))
     sets = {
         "text (seeds)": sorted((args.shared / "seeds").glob("*.txt")),

@@ -1,0 +1,472 @@
+"""The store: reports, their versions, tidy cells and findings in SQLite (default) or PostgreSQL.
+
+``Store.open(url)`` creates or upgrades the schema with Alembic. The original files live in a
+content-addressed folder beside the database. Writes use SQLAlchemy Core (cells by executemany)
+because batch ingest inserts ~200 cells per report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, and_, case, create_engine, delete, event, func, insert, select, update
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.sql import Select
+
+from ..document import Provenance
+from ..formats import FORMATS
+from ..report import Agency, Cell, Fact, Finding, Region, Report, SectionText
+from . import search as _search
+from .files import FileStore
+from .models import Agency as AgencyRow
+from .models import CellRow, Failure, FindingRow, ReportVersion, SearchDoc, StoredFile, utcnow
+from .models import Report as ReportRow
+
+__all__ = ["Store", "alembic_config"]
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+A, R, V, C, F = (
+    AgencyRow.__table__,
+    ReportRow.__table__,
+    ReportVersion.__table__,
+    CellRow.__table__,
+    FindingRow.__table__,
+)
+S, SF, FL = SearchDoc.__table__, StoredFile.__table__, Failure.__table__
+
+
+def alembic_config(connection: Connection | None = None, url: str | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    if url:
+        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def _default_files_dir(url: str) -> Path:
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:":
+        db = Path(u.database)
+        return db.with_name(f"{db.stem}-files")
+    return Path("gongkai-files")
+
+
+def _prov_dict(p: Provenance | None) -> dict[str, Any] | None:
+    return p.as_dict() if p is not None else None
+
+
+def _prov(d: dict[str, Any] | None) -> Provenance | None:
+    if d is None:
+        return None
+    d = dict(d)
+    if d.get("bbox") is not None:
+        d["bbox"] = tuple(d["bbox"])
+    return Provenance(**d)
+
+
+def _kind(template: str | None, cell_id: str) -> str | None:
+    """Value kind of a cell; for "mixed" or unknown templates, whichever format knows the cell."""
+    fmts = [FORMATS[template]] if template in FORMATS else list(FORMATS.values())
+    for fmt in fmts:
+        try:
+            return fmt.kind_of(cell_id)
+        except (KeyError, ValueError):
+            continue
+    return None
+
+
+def _value(template: str | None, cell_id: str, v: float | None) -> int | float | None:
+    if v is None:
+        return None
+    if _kind(template, cell_id) in ("count", "delta") and float(v).is_integer():
+        return int(v)
+    return v
+
+
+class Store:
+    def __init__(self, engine: Engine, files: FileStore) -> None:
+        self.engine = engine
+        self.files = files
+
+    # -- opening ---------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, url: str = "sqlite:///gongkai.db", files_dir: str | Path | None = None) -> Store:
+        """Connect, create or upgrade the schema to the latest migration, and return the store."""
+        u = make_url(url)
+        sqlite = u.get_backend_name() == "sqlite"
+        if sqlite and u.database and u.database != ":memory:":
+            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30} if sqlite else {})
+        if sqlite:
+            event.listen(engine, "connect", _sqlite_pragmas)
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), "head")
+        return cls(engine, FileStore(files_dir or _default_files_dir(url)))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- files -----------------------------------------------------------------------------------
+
+    def has_file(self, sha: str) -> bool:
+        """True when a report version was saved from this file."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(V.c.id).where(V.c.sha256 == sha)).first() is not None
+
+    def put_file(self, data: bytes, name: str) -> str:
+        sha = self.files.put(data)
+        with self.engine.begin() as conn:
+            if conn.execute(select(SF.c.sha256).where(SF.c.sha256 == sha)).first() is None:
+                conn.execute(insert(SF).values(sha256=sha, name=name, size=len(data), created_at=utcnow()))
+        return sha
+
+    def get_file(self, sha: str) -> bytes:
+        return self.files.get(sha)
+
+    # -- saving ----------------------------------------------------------------------------------
+
+    def save_report(self, report: Report, sha: str, source: str) -> tuple[int, bool]:
+        """Save ``report`` read from the file ``sha``; returns (version id, created)."""
+        with self.engine.begin() as conn:
+            old = conn.execute(select(V.c.id).where(V.c.sha256 == sha)).scalar()
+            if old is not None:
+                return old, False
+            report_id = self._report_id(conn, report)
+            conn.execute(update(V).where(V.c.report_id == report_id).values(is_current=False))
+            vid = self._insert_version(conn, report, report_id, sha, source)
+            self._insert_cells(conn, report, vid)
+            self._insert_findings(conn, report, vid)
+            doc = _search.document(
+                [report.agency.name, report.title, *(s.title for s in report.sections)]
+                + [s.text for s in report.sections]
+            )
+            conn.execute(insert(S).values(version_id=vid, tokens=doc))
+            _search.index(conn, vid, doc)
+            return vid, True
+
+    def _agency_id(self, conn: Connection, ag: Agency) -> int:
+        reg = ag.region or Region(None)
+        name, code = ag.name or "", reg.code or ""
+        vals = {"kind": ag.kind, "province": reg.province, "city": reg.city, "county": reg.county}
+        row = conn.execute(select(A.c.id).where(A.c.name == name, A.c.region_code == code)).scalar()
+        if row is None:
+            return conn.execute(insert(A).values(name=name, region_code=code, **vals)).inserted_primary_key[0]
+        conn.execute(update(A).where(A.c.id == row).values(**{k: v for k, v in vals.items() if v}))
+        return row
+
+    def _report_id(self, conn: Connection, report: Report) -> int:
+        agency_id = self._agency_id(conn, report.agency)
+        year_cond = R.c.year.is_(None) if report.year is None else R.c.year == report.year
+        rid = conn.execute(select(R.c.id).where(R.c.agency_id == agency_id, year_cond)).scalar()
+        if rid is None:
+            rid = conn.execute(insert(R).values(agency_id=agency_id, year=report.year)).inserted_primary_key[
+                0
+            ]
+        return rid
+
+    def _insert_version(self, conn: Connection, r: Report, report_id: int, sha: str, source: str) -> int:
+        meta = {
+            "source": r.source,
+            "agency_prov": _prov_dict(r.agency.prov),
+            "sections": [
+                {
+                    "id": s.id,
+                    "title": s.title,
+                    "text": s.text,
+                    "prov": _prov_dict(s.prov),
+                    "ordinal": s.ordinal,
+                }
+                for s in r.sections
+            ],
+            "facts": [
+                {"kind": f.kind, "value": f.value, "text": f.text, "prov": _prov_dict(f.prov)}
+                for f in r.facts
+            ],
+        }
+        fails = [f for f in r.findings if f.status == "fail"]
+        return conn.execute(
+            insert(V).values(
+                report_id=report_id,
+                sha256=sha,
+                source=source,
+                template=r.template,
+                media_type=r.media_type,
+                title=r.title,
+                signature_date=r.signature_date.isoformat() if r.signature_date else None,
+                errors=sum(f.severity == "error" for f in fails),
+                warnings=sum(f.severity == "warning" for f in fails),
+                is_current=True,
+                created_at=utcnow(),
+                meta=meta,
+            )
+        ).inserted_primary_key[0]
+
+    def _insert_cells(self, conn: Connection, r: Report, vid: int) -> None:
+        rows = [
+            {
+                "version_id": vid,
+                "cell_id": cid,
+                "value": None if c.value is None else float(c.value),
+                "raw": c.raw,
+                "unit": c.unit,
+                "stated_total": c.stated_total,
+                "confidence": c.confidence,
+                "recovered": c.recovered,
+                "provenance": _prov_dict(c.prov),
+            }
+            for cid, c in r.cells.items()
+        ]
+        if rows:
+            conn.execute(insert(C), rows)
+
+    def _insert_findings(self, conn: Connection, r: Report, vid: int) -> None:
+        issue_ids = {id(f) for f in r.issues}
+        rows = [
+            {
+                "version_id": vid,
+                "seq": i,
+                "is_issue": id(f) in issue_ids or f in r.issues,
+                "rule": f.rule,
+                "severity": f.severity,
+                "status": f.status,
+                "cells": list(f.cells),
+                "message": f.message,
+                "message_en": f.message_en,
+                "basis": f.basis,
+                "provenance": _prov_dict(f.where),
+            }
+            for i, f in enumerate(r.findings)
+        ]
+        if rows:
+            conn.execute(insert(F), rows)
+
+    # -- failures --------------------------------------------------------------------------------
+
+    def record_failure(self, path: str, sha: str, error_zh: str, error_en: str) -> None:
+        key = FL.c.sha256 == sha if sha else and_(FL.c.sha256 == "", FL.c.path == path)
+        now = utcnow()
+        with self.engine.begin() as conn:
+            fid = conn.execute(select(FL.c.id).where(key, FL.c.resolved.is_(False))).scalar()
+            if fid is None:
+                conn.execute(
+                    insert(FL).values(
+                        path=path,
+                        sha256=sha,
+                        error=error_zh,
+                        error_en=error_en,
+                        attempts=1,
+                        first_attempt=now,
+                        last_attempt=now,
+                        resolved=False,
+                    )
+                )
+            else:
+                conn.execute(
+                    update(FL)
+                    .where(FL.c.id == fid)
+                    .values(
+                        path=path,
+                        error=error_zh,
+                        error_en=error_en,
+                        attempts=FL.c.attempts + 1,
+                        last_attempt=now,
+                    )
+                )
+
+    def failures(self, resolved: bool = False) -> list[dict[str, Any]]:
+        cols = [FL.c.path, FL.c.sha256, FL.c.error, FL.c.error_en, FL.c.attempts, FL.c.last_attempt]
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(*cols).where(FL.c.resolved.is_(resolved)).order_by(FL.c.id))
+            return [dict(r._mapping) for r in rows]
+
+    def resolve_failures(self, sha: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(FL).where(FL.c.sha256 == sha).values(resolved=True))
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def load_report(self, version_id: int) -> Report:
+        with self.engine.connect() as conn:
+            v = conn.execute(
+                select(V, A.c.name, A.c.kind, A.c.region_code, A.c.province, A.c.city, A.c.county, R.c.year)
+                .join(R, R.c.id == V.c.report_id)
+                .join(A, A.c.id == R.c.agency_id)
+                .where(V.c.id == version_id)
+            ).first()
+            if v is None:
+                raise KeyError(version_id)
+            cells = conn.execute(select(C).where(C.c.version_id == version_id))
+            finds = conn.execute(select(F).where(F.c.version_id == version_id).order_by(F.c.seq)).all()
+            m, meta = v._mapping, v.meta
+            region = Region(m["region_code"] or None, m["province"], m["city"], m["county"])
+            agency = Agency(m["name"] or None, m["kind"], region, _prov(meta.get("agency_prov")))
+            report = Report(
+                source=meta.get("source", v.source),
+                template=v.template,
+                year=m["year"],
+                agency=agency,
+                title=v.title,
+                signature_date=dt.date.fromisoformat(v.signature_date) if v.signature_date else None,
+                media_type=v.media_type,
+            )
+            for c in cells:
+                report.cells[c.cell_id] = Cell(
+                    value=_value(v.template, c.cell_id, c.value),
+                    raw=c.raw,
+                    prov=_prov(c.provenance),
+                    unit=c.unit,
+                    stated_total=c.stated_total,
+                    confidence=c.confidence,
+                    recovered=bool(c.recovered),
+                )
+        report.sections = [
+            SectionText(s["id"], s["title"], s["text"], _prov(s["prov"]), s.get("ordinal", ""))
+            for s in meta.get("sections", [])
+        ]
+        report.facts = [
+            Fact(f["kind"], f["value"], f["text"], _prov(f["prov"])) for f in meta.get("facts", [])
+        ]
+        for f in finds:
+            finding = Finding(
+                rule=f.rule,
+                severity=f.severity,
+                cells=list(f.cells),
+                message=f.message,
+                message_en=f.message_en,
+                status=f.status,
+                basis=f.basis,
+                where=_prov(f.provenance),
+            )
+            report.findings.append(finding)
+            if f.is_issue:
+                report.issues.append(finding)
+        return report
+
+    def _current(self) -> Select:
+        return (
+            select(
+                V.c.id.label("version_id"),
+                R.c.id.label("report_id"),
+                A.c.name.label("agency"),
+                A.c.kind,
+                A.c.region_code,
+                A.c.province,
+                A.c.city,
+                A.c.county,
+                R.c.year,
+                V.c.template,
+                V.c.errors,
+                V.c.warnings,
+                V.c.source,
+                V.c.sha256,
+            )
+            .join(R, R.c.id == V.c.report_id)
+            .join(A, A.c.id == R.c.agency_id)
+            .where(V.c.is_current.is_(True))
+        )
+
+    def report_rows(
+        self,
+        year: int | None = None,
+        region_prefix: str | None = None,
+        kind: str | None = None,
+        name: str | None = None,
+        has_errors: bool | None = None,
+    ) -> list[dict[str, Any]]:
+        """The current version of every report matching the filters."""
+        q = self._current()
+        if year is not None:
+            q = q.where(R.c.year == year)
+        if region_prefix:
+            q = q.where(A.c.region_code.startswith(region_prefix, autoescape=True))
+        if kind:
+            q = q.where(A.c.kind == kind)
+        if name:
+            q = q.where(A.c.name.contains(name, autoescape=True))
+        if has_errors is not None:
+            q = q.where(V.c.errors > 0 if has_errors else V.c.errors == 0)
+        q = q.order_by(A.c.region_code, A.c.name, R.c.year)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    def cell_values(
+        self, version_ids: list[int], cell_ids: list[str] | None = None
+    ) -> dict[int, dict[str, int | float | None]]:
+        out: dict[int, dict[str, int | float | None]] = {vid: {} for vid in version_ids}
+        if not version_ids:
+            return out
+        q = (
+            select(C.c.version_id, C.c.cell_id, C.c.value, V.c.template)
+            .join(V, V.c.id == C.c.version_id)
+            .where(C.c.version_id.in_(version_ids))
+        )
+        if cell_ids is not None:
+            q = q.where(C.c.cell_id.in_(cell_ids))
+        with self.engine.connect() as conn:
+            for vid, cid, value, template in conn.execute(q):
+                out[vid][cid] = _value(template, cid, value)
+        return out
+
+    def search(self, query: str, limit: int = 50) -> list[int]:
+        """Current version ids whose agency, title or text contain every word of ``query``."""
+        with self.engine.connect() as conn:
+            return _search.query(conn, query, limit)
+
+    def versions(self, report_id: int) -> list[dict[str, Any]]:
+        cols = [V.c.id, V.c.sha256, V.c.source, V.c.created_at, V.c.is_current, V.c.errors, V.c.warnings]
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(*cols).where(V.c.report_id == report_id).order_by(V.c.id))
+            return [{**r._mapping, "version_id": r.id, "is_current": bool(r.is_current)} for r in rows]
+
+    def counts(self) -> dict[str, Any]:
+        """Dashboard numbers over current versions."""
+        cur = self._current().subquery()
+        with self.engine.connect() as conn:
+            by_year = dict(conn.execute(select(cur.c.year, func.count()).group_by(cur.c.year)).all())
+            by_prov = dict(conn.execute(select(cur.c.province, func.count()).group_by(cur.c.province)).all())
+            total, broken = conn.execute(
+                select(func.count(), func.coalesce(func.sum(case((cur.c.errors > 0, 1), else_=0)), 0))
+            ).one()
+            rules = conn.execute(
+                select(F.c.rule, func.count())
+                .join(cur, cur.c.version_id == F.c.version_id)
+                .where(F.c.severity == "error", F.c.status == "fail")
+                .group_by(F.c.rule)
+                .order_by(func.count().desc(), F.c.rule)
+                .limit(10)
+            ).all()
+        return {
+            "reports": total,
+            "by_year": by_year,
+            "by_province": by_prov,
+            "with_errors": int(broken),
+            "error_rate": (int(broken) / total) if total else 0.0,
+            "top_rules": [(r, n) for r, n in rules],
+        }
+
+    def delete_version(self, version_id: int) -> None:
+        """Remove one version (e.g. a misparse); the newest remaining one becomes current."""
+        with self.engine.begin() as conn:
+            rid = conn.execute(select(V.c.report_id).where(V.c.id == version_id)).scalar()
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("DELETE FROM search_fts WHERE rowid = ?", (version_id,))
+            conn.execute(delete(V).where(V.c.id == version_id))
+            newest = conn.execute(select(func.max(V.c.id)).where(V.c.report_id == rid)).scalar()
+            if newest is not None:
+                conn.execute(update(V).where(V.c.id == newest).values(is_current=True))

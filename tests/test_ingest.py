@@ -1,0 +1,76 @@
+"""Batch ingestion: every file exactly once, even when the run is killed with SIGKILL and re-run."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from gongkai.store import Store
+
+from .conftest import SEEDS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _corpus(folder: Path, copies: int) -> list[str]:
+    """Distinct files (each copy differs by a trailing note), plus one bad file."""
+    shas = []
+    for seed in sorted(SEEDS.glob("*.txt")):
+        text = seed.read_text(encoding="utf-8")
+        for i in range(copies):
+            data = (text + f"\n（副本 {i}）\n").encode()
+            (folder / f"{seed.stem}-{i}.txt").write_bytes(data)
+            shas.append(hashlib.sha256(data).hexdigest())
+    (folder / "empty.txt").write_bytes(b"")
+    return shas
+
+
+def _ingest(folder: Path, db: str, *extra: str) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "gongkai.cli", "ingest", str(folder), "--db", db, "--workers", "2", *extra]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
+
+
+def _wait_for_versions(db: Path, n: int, proc: subprocess.Popen) -> int:
+    import sqlite3
+
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        try:
+            with sqlite3.connect(db, timeout=1) as c:
+                count = c.execute("select count(*) from report_version").fetchone()[0]
+        except sqlite3.Error:
+            count = 0
+        if count >= n:
+            return count
+        time.sleep(0.05)
+    raise AssertionError("ingest never got going")
+
+
+def test_killed_run_then_rerun_ingests_every_file_exactly_once(tmp_path):
+    corpus = tmp_path / "reports"
+    corpus.mkdir()
+    shas = _corpus(corpus, 80)
+    db = f"sqlite:///{tmp_path / 'g.db'}"
+    proc = _ingest(corpus, db)
+    killed_at = _wait_for_versions(tmp_path / "g.db", 30, proc)
+    os.kill(proc.pid, signal.SIGKILL)  # part-way through the 400 reports
+    proc.wait()
+    assert 30 <= killed_at < len(shas)
+    rerun = _ingest(corpus, db)
+    out, _ = rerun.communicate(timeout=300)
+    assert rerun.returncode in (0, 2), out
+    store = Store.open(db)
+    with store.engine.connect() as c:
+        from sqlalchemy import text
+
+        stored = [row[0] for row in c.execute(text("select sha256 from report_version"))]
+    assert sorted(stored) == sorted(shas)  # every report once, none twice
+    assert len(store.failures()) == 1 and "empty.txt" in store.failures()[0]["path"]
+    again = _ingest(corpus, db)
+    out, _ = again.communicate(timeout=300)
+    assert "新导入 0 份" in out.decode(), out.decode()

@@ -1,0 +1,173 @@
+"""The store, the same tests on SQLite (temp file) and PostgreSQL (a throwaway database on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+
+from gongkai import api
+from gongkai.ingest import ingest
+from gongkai.report import Report
+from gongkai.store import Store, alembic_config
+
+from .conftest import SEEDS, seed_path
+
+SEED_IDS = ("000", "001", "002", "003", "004")
+PG_ADMIN = os.environ.get("GONGKAI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(scope="session")
+def parsed() -> dict[str, Report]:
+    return {p: api.parse(seed_path(p)) for p in SEED_IDS}
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """Create ``gongkai_test_<pid>`` for the session and drop it at the end; fail if PG is unreachable."""
+    import psycopg
+
+    name = f"gongkai_test_{os.getpid()}"
+    try:
+        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as e:
+        pytest.fail(f"PostgreSQL unreachable at {PG_ADMIN} (set GONGKAI_TEST_PG): {e}")
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    admin.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
+    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    try:
+        yield f"{base}/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def _reset_pg(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    eng = create_engine(url)
+    with eng.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    eng.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        s = Store.open(f"sqlite:///{tmp_path / 'g.db'}")
+    else:
+        url = request.getfixturevalue("pg_server")
+        _reset_pg(url)
+        s = Store.open(url, files_dir=tmp_path / "files")
+    yield s
+    s.close()
+
+
+def _save_seeds(store: Store, parsed: dict[str, Report]) -> dict[str, int]:
+    ids = {}
+    for p, report in parsed.items():
+        sha = store.put_file(seed_path(p).read_bytes(), seed_path(p).name)
+        vid, created = store.save_report(report, sha, str(seed_path(p)))
+        assert created
+        ids[p] = vid
+    return ids
+
+
+def test_round_trip(store: Store, parsed: dict[str, Report]) -> None:
+    ids = _save_seeds(store, parsed)
+    for p, vid in ids.items():
+        orig, back = parsed[p], store.load_report(vid)
+        assert back.values() == orig.values()
+        # counts come back as int, money as float
+        assert {k: type(v) for k, v in back.values().items()} == {
+            k: type(v) for k, v in orig.values().items()
+        }
+        assert back.cells == orig.cells  # raw, provenance, unit, ...
+        assert back.findings == orig.findings
+        assert back.issues == orig.issues
+        assert back.agency == orig.agency
+        assert (back.year, back.template, back.title) == (orig.year, orig.template, orig.title)
+        assert back.sections == orig.sections
+        assert back.facts == orig.facts
+    assert store.cell_values([ids["000"]], ["t2.rules.made"]) == {ids["000"]: {"t2.rules.made": 0}}
+    vals = store.cell_values(list(ids.values()))
+    assert vals[ids["003"]] == parsed["003"].values()
+
+
+def test_files_and_versions(store: Store, parsed: dict[str, Report]) -> None:
+    data = seed_path("000").read_bytes()
+    sha = store.put_file(data, "a.txt")
+    assert store.put_file(data, "a.txt") == sha  # idempotent
+    assert store.get_file(sha) == data
+    assert store.files.path(sha).parent.name == sha[:2]
+    assert not store.has_file(sha)
+    v1, created = store.save_report(parsed["000"], sha, "a.txt")
+    assert created and store.has_file(sha)
+    assert store.save_report(parsed["000"], sha, "a.txt") == (v1, False)
+
+    changed = copy.deepcopy(parsed["000"])
+    changed.cells["t2.rules.made"].value = 7
+    sha2 = store.put_file(data + b"\n", "b.txt")
+    v2, created = store.save_report(changed, sha2, "b.txt")
+    assert created and v2 != v1
+    rows = store.report_rows()
+    assert [r["version_id"] for r in rows] == [v2]
+    versions = store.versions(rows[0]["report_id"])
+    assert [(v["version_id"], v["is_current"]) for v in versions] == [(v1, False), (v2, True)]
+    assert store.load_report(v2).value("t2.rules.made") == 7
+    assert store.load_report(v1).value("t2.rules.made") == 0
+
+
+def test_agencies_and_queries(store: Store, parsed: dict[str, Report]) -> None:
+    ids = _save_seeds(store, parsed)
+    rows = store.report_rows(year=2020)
+    assert len(rows) == 5
+    nanshan = [r for r in rows if r["county"] == "南山区"]
+    assert sorted(r["region_code"] for r in nanshan) == ["230404", "440305"]
+    assert len({r["report_id"] for r in nanshan}) == 2
+    assert [r["version_id"] for r in store.report_rows(year=2020, has_errors=True)] == [ids["003"]]
+    assert len(store.report_rows(region_prefix="4403")) == 3
+    assert [r["version_id"] for r in store.report_rows(kind="department")] == [ids["003"]]
+    assert [r["version_id"] for r in store.report_rows(name="鹤岗")] == [ids["004"]]
+    assert store.report_rows(year=2021) == []
+
+    assert ids["000"] in store.search("依申请公开")
+    assert ids["000"] in store.search("复议")
+    assert store.search("鹤岗市") == [ids["004"]]
+    assert store.search("，") == []
+
+    c = store.counts()
+    assert c["reports"] == 5 and c["by_year"] == {2020: 5}
+    assert c["by_province"] == {"广东省": 4, "黑龙江省": 1}
+    assert c["error_rate"] == pytest.approx(0.2)
+    assert c["top_rules"][0] == ("t3.balance", 1)
+
+
+def test_failures(store: Store) -> None:
+    store.record_failure("/x/a.pdf", "aa" * 32, "文件已损坏", "damaged")
+    store.record_failure("/x/a.pdf", "aa" * 32, "文件已损坏", "damaged")
+    store.record_failure("/x/gone.pdf", "", "无法读取文件", "cannot read")
+    fails = store.failures()
+    assert [(f["path"], f["attempts"]) for f in fails] == [("/x/a.pdf", 2), ("/x/gone.pdf", 1)]
+    assert set(fails[0]) == {"path", "sha256", "error", "error_en", "attempts", "last_attempt"}
+    assert fails[0]["error"] == "文件已损坏" and fails[0]["error_en"] == "damaged"
+    store.resolve_failures("aa" * 32)
+    assert [f["path"] for f in store.failures()] == ["/x/gone.pdf"]
+    assert [f["path"] for f in store.failures(resolved=True)] == ["/x/a.pdf"]
+
+
+def test_ingest_seeds(store: Store) -> None:
+    stats = ingest([SEEDS], store, workers=1)
+    assert (stats.ingested, stats.failed) == (5, 0)
+    assert len(store.report_rows()) == 5
+    again = ingest([SEEDS], store, workers=1)
+    assert (again.skipped, again.ingested) == (5, 0)
+
+
+def test_no_migration_drift(store: Store) -> None:
+    with store.engine.begin() as conn:
+        command.check(alembic_config(conn))  # raises if the models and the migrations disagree
