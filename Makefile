@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SHARED ?= ../shared
 
-.PHONY: run test lint bench clean sysdeps
+.PHONY: run serve test lint bench clean sysdeps
 
 # Debian packages the readers and the writer need: LibreOffice (DOC/WPS), poppler (pdftotext, pdftoppm),
 # CJK fonts (PDF writer, rendering). Installed only when missing; needs root (as on the project machines).
@@ -37,6 +37,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 ## run: check every report under ../shared/seeds and print the review
 run: $(VENV)/.installed sysdeps
 	$(BIN)/gongkai check $(SHARED)/seeds || true
+
+## serve: ingest ../shared (seeds and fixtures) into gongkai.db and serve the workbench on :8000
+serve: $(VENV)/.installed sysdeps
+	$(BIN)/gongkai ingest $(SHARED)/seeds $(SHARED)/fixtures || true
+	$(BIN)/gongkai serve
 
 ## test: lint, then the whole suite
 test: $(VENV)/.installed sysdeps

@@ -373,6 +373,21 @@ def export(
 
 
 @app.command()
+def serve(
+    db: DbOpt = "sqlite:///gongkai.db",
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+) -> None:
+    """启动网页与 API。Serve the web app and the REST API."""
+    import uvicorn
+
+    from .web import create_app
+
+    _console().print(f"gongkai: http://{host}:{port}/  (API: http://{host}:{port}/api/docs)")
+    uvicorn.run(create_app(db), host=host, port=port, log_level="warning")
+
+
+@app.command()
 def rules(lang: LangOpt = Lang.zh) -> None:
     """列出全部规则。List the rule catalogue."""
     table = Table(header_style="bold")

@@ -1,0 +1,193 @@
+"""FastAPI application: pages under /, JSON under /api (OpenAPI docs at /api/docs).
+
+Every page reads the store; every number shown links to the cell it came from (file, page/line, raw text).
+Strings are escaped by Jinja2's autoescape, so an agency named ``<script>`` renders inert.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from ..export import SHAPES, to_bytes
+from ..formats import FORMATS, format_for_year
+from ..report import Report
+from ..store import Store
+
+HERE = Path(__file__).parent
+MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "parquet": "application/vnd.apache.parquet",
+}
+TEXT = {
+    "zh": {
+        "title": "gongkai 政府信息公开年报核查",
+        "dashboard": "总览",
+        "reports": "报告",
+        "search": "搜索",
+        "reports_n": "报告数",
+        "error_rate": "有错误的报告占比",
+        "by_year": "各年度报告数",
+        "top_rules": "最常违反的规则",
+        "agency": "发布机关",
+        "year": "年度",
+        "template": "格式",
+        "region": "行政区划",
+        "errors": "错误",
+        "warnings": "警告",
+        "cell": "单元格",
+        "value": "数值",
+        "raw": "原文",
+        "source": "出处",
+        "findings": "发现的问题",
+        "download": "下载原件",
+        "export": "导出",
+        "none": "无",
+        "lang": "English",
+    },
+    "en": {
+        "title": "gongkai open-government report review",
+        "dashboard": "Overview",
+        "reports": "Reports",
+        "search": "Search",
+        "reports_n": "reports",
+        "error_rate": "share of reports with errors",
+        "by_year": "reports by year",
+        "top_rules": "rules most often broken",
+        "agency": "publisher",
+        "year": "year",
+        "template": "format",
+        "region": "region",
+        "errors": "errors",
+        "warnings": "warnings",
+        "cell": "cell",
+        "value": "value",
+        "raw": "printed",
+        "source": "source",
+        "findings": "findings",
+        "download": "download original",
+        "export": "export",
+        "none": "none",
+        "lang": "中文",
+    },
+}
+
+
+def create_app(db: str = "sqlite:///gongkai.db", store: Store | None = None) -> FastAPI:
+    store = store or Store.open(db)
+    app = FastAPI(title="gongkai", docs_url="/api/docs", openapi_url="/api/openapi.json")
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    templates = Jinja2Templates(directory=HERE / "templates")
+    app.state.store = store
+
+    def page(request: Request, name: str, **ctx: Any) -> HTMLResponse:
+        lang = "en" if request.query_params.get("lang") == "en" else "zh"
+        return templates.TemplateResponse(request, name, {"t": TEXT[lang], "lang": lang, **ctx})
+
+    @app.get("/", response_class=HTMLResponse)
+    def dashboard(request: Request) -> HTMLResponse:
+        return page(request, "dashboard.html", counts=store.counts())
+
+    @app.get("/reports", response_class=HTMLResponse)
+    def reports_page(
+        request: Request, year: int | None = None, q: str | None = None, errors: bool | None = None
+    ) -> HTMLResponse:
+        rows = _rows(store, year, q, errors)
+        return page(request, "reports.html", rows=rows, year=year, q=q or "")
+
+    @app.get("/reports/{version_id}", response_class=HTMLResponse)
+    def report_page(request: Request, version_id: int) -> HTMLResponse:
+        report = _load(store, version_id)
+        flagged: dict[str, str] = {}
+        for f in report.findings:
+            for cid in f.cells:
+                flagged.setdefault(cid, f.severity)
+        fmt = _fmt(report)
+        cells = [
+            {
+                "id": cid,
+                "label": fmt.cell_label(cid),
+                "value": c.value,
+                "raw": c.raw,
+                "where": c.prov.describe(request.query_params.get("lang", "zh")) if c.prov else "",
+                "flag": flagged.get(cid, ""),
+            }
+            for cid, c in report.cells.items()
+        ]
+        return page(request, "report.html", report=report, version_id=version_id, cells=cells)
+
+    @app.get("/reports/{version_id}/original")
+    def original(version_id: int) -> Response:
+        row = next((r for r in store.report_rows() if r["version_id"] == version_id), None)
+        if row is None:
+            raise HTTPException(404, "no such report version")
+        return Response(
+            store.get_file(row["sha256"]),
+            media_type="application/octet-stream",
+            headers={"Content-Disposition": f"attachment; filename={row['sha256'][:12]}"},
+        )
+
+    # ---- REST API -------------------------------------------------------------------------------
+    @app.get("/api/reports")
+    def api_reports(
+        year: int | None = None, q: str | None = None, errors: bool | None = None, region: str | None = None
+    ) -> list[dict[str, Any]]:
+        return _rows(store, year, q, errors, region)
+
+    @app.get("/api/reports/{version_id}")
+    def api_report(version_id: int) -> dict[str, Any]:
+        return _load(store, version_id).as_dict()
+
+    @app.get("/api/reports/{version_id}/findings")
+    def api_findings(version_id: int) -> list[dict[str, Any]]:
+        return [f.as_dict() for f in _load(store, version_id).findings]
+
+    @app.get("/api/aggregates")
+    def api_aggregates() -> dict[str, Any]:
+        return store.counts()
+
+    @app.get("/api/export")
+    def api_export(
+        format: Annotated[str, Query(pattern="^(csv|xlsx|parquet|json)$")] = "xlsx",
+        shape: Annotated[str, Query(pattern="^(wide|tidy|findings)$")] = "wide",
+        year: int | None = None,
+        q: str | None = None,
+        lang: str = "zh",
+    ) -> Response:
+        reports = [store.load_report(r["version_id"]) for r in _rows(store, year, q, None)]
+        columns, rows = SHAPES[shape](reports)
+        return Response(
+            to_bytes(columns, rows, format, lang),
+            media_type=MEDIA[format],
+            headers={"Content-Disposition": f"attachment; filename=gongkai-{shape}.{format}"},
+        )
+
+    return app
+
+
+def _rows(
+    store: Store, year: int | None, q: str | None, errors: bool | None, region: str | None = None
+) -> list[dict[str, Any]]:
+    rows = store.report_rows(year=year, has_errors=errors, region_prefix=region)
+    if q:
+        hits = set(store.search(q, limit=10_000))
+        rows = [r for r in rows if r["version_id"] in hits]
+    return rows
+
+
+def _load(store: Store, version_id: int) -> Report:
+    try:
+        return store.load_report(version_id)
+    except (KeyError, LookupError, ValueError) as e:
+        raise HTTPException(404, f"no report version {version_id}") from e
+
+
+def _fmt(report: Report):
+    return FORMATS.get(report.template or "") or format_for_year(report.year or 2021)

@@ -1,0 +1,73 @@
+"""Web pages and REST API over a store holding the five seeds (TestClient; no browser)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+
+from gongkai import api
+from gongkai.ingest import ingest
+from gongkai.store import Store
+from gongkai.web import create_app
+
+from .conftest import SEEDS, seed_path
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    store = Store.open(f"sqlite:///{tmp_path_factory.mktemp('web') / 'g.db'}")
+    ingest([SEEDS], store, workers=1)
+    evil = api.parse(seed_path("002"))
+    evil.agency.name = "<script>alert(1)</script>局"
+    evil.year = 2019
+    store.save_report(evil, "f" * 64, "evil.txt")
+    return TestClient(create_app(store=store))
+
+
+def _version(client, agency: str) -> int:
+    return next(r["version_id"] for r in client.get("/api/reports").json() if r["agency"] == agency)
+
+
+def test_dashboard_counts_and_chart(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    assert 'id="n-reports">6<' in page.text and "echarts-6.1.0.min.js" in page.text
+
+
+def test_report_page_highlights_the_broken_cells(client):
+    vid = _version(client, "深圳市龙岗区政务服务数据管理局")
+    page = client.get(f"/reports/{vid}")
+    assert page.status_code == 200
+    assert "一+二 (1) ≠ 三（七）+四 (2)" in page.text
+    assert 'id="cell-t3.new.total" class="flag-error"' in page.text
+    assert "第132行" in page.text  # where the number came from
+    assert client.get(f"/reports/{vid}/original").content == seed_path("003").read_bytes()
+
+
+def test_api_and_filters(client):
+    rows = client.get("/api/reports", params={"errors": "true", "year": 2020}).json()
+    assert [r["agency"] for r in rows] == ["深圳市龙岗区政务服务数据管理局"]
+    vid = _version(client, "深圳市南山区人民政府")
+    doc = client.get(f"/api/reports/{vid}").json()
+    assert doc["cells"]["t3.new.total"] == 262 and doc["agency"]["region"]["code"] == "440305"
+    assert client.get("/api/reports/999999").status_code == 404
+    assert [r["agency"] for r in client.get("/api/reports", params={"q": "依申请公开"}).json()]
+    assert client.get("/api/openapi.json").json()["info"]["title"] == "gongkai"
+
+
+def test_export_xlsx_reads_back(client):
+    resp = client.get("/api/export", params={"format": "xlsx", "year": 2020})
+    ws = load_workbook(io.BytesIO(resp.content)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][1] == "发布机关" and len(rows) == 6
+
+
+def test_user_strings_are_escaped(client):
+    page = client.get("/reports")
+    assert "<script>alert(1)</script>" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;局" in page.text
+    vid = _version(client, "<script>alert(1)</script>局")
+    assert "<script>alert(1)" not in client.get(f"/reports/{vid}").text
