@@ -171,3 +171,11 @@ def test_ingest_seeds(store: Store) -> None:
 def test_no_migration_drift(store: Store) -> None:
     with store.engine.begin() as conn:
         command.check(alembic_config(conn))  # raises if the models and the migrations disagree
+
+
+def test_agency_without_kind_or_region_saves_twice(store):
+    r = api.parse_text("政府信息公开工作年度报告\n一、总体情况\n二、主动公开政府信息情况\n", "nameless.txt")
+    assert r.agency.name is None
+    store.save_report(r, "a" * 64, "a.txt")
+    vid, created = store.save_report(r, "b" * 64, "b.txt")  # same (empty) agency, updated with nothing
+    assert created and store.load_report(vid).agency.name in (None, "")

@@ -51,9 +51,9 @@ def parse_text(text: str, source: str = "<text>") -> Report:
 
 def _ensure_report(doc: Document, report: Report) -> None:
     has_cells = any(c.prov is not None for c in report.cells.values())
+    # A title alone is not enough: a README or a news item may name the report; the report has its parts.
     has_sections = sum(1 for s in report.sections if s.id) >= 2
-    titled = bool(report.title)
-    if not (has_cells or has_sections or titled):
+    if not (has_cells or has_sections):
         raise NotAReport(
             doc.source,
             "不是政府信息公开工作年度报告：未找到报告标题、规定章节或统计表",

@@ -167,7 +167,9 @@ class Store:
         row = conn.execute(select(A.c.id).where(A.c.name == name, A.c.region_code == code)).scalar()
         if row is None:
             return conn.execute(insert(A).values(name=name, region_code=code, **vals)).inserted_primary_key[0]
-        conn.execute(update(A).where(A.c.id == row).values(**{k: v for k, v in vals.items() if v}))
+        known = {k: v for k, v in vals.items() if v}
+        if known:  # an agency with no region or kind has nothing to refresh
+            conn.execute(update(A).where(A.c.id == row).values(**known))
         return row
 
     def _report_id(self, conn: Connection, report: Report) -> int:
