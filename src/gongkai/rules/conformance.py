@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from ..formats import FORMAT_2021, FORMATS, Format, format_for_year
+from ..formats import Format
 from ..report import Finding, Report
 from .catalogue import BY_ID
+from .engine import format_of
 
 if TYPE_CHECKING:
     from ..document import Provenance
@@ -50,10 +51,7 @@ def issue_finding(issue: Issue, fmt: Format) -> Finding:
     return raise_rule(issue.rule, issue.detail, issue.cells, issue.prov)
 
 
-def report_format(report: Report) -> Format:
-    if report.template in FORMATS:
-        return FORMATS[report.template]  # type: ignore[index]
-    return format_for_year(report.year) if report.year else FORMAT_2021
+report_format = format_of
 
 
 def conformance(report: Report) -> list[Finding]:

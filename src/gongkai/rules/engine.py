@@ -122,16 +122,7 @@ def finding(rule: Rule, check: Check, outcome: Outcome, fmt: Format) -> Finding:
 
 def run_rules(report: Report) -> list[Finding]:
     """Findings of every arithmetic and narrative rule that fails or cannot be decided."""
-    fmt = FORMATS.get(report.template or "", FORMAT_2021) if report.template != "mixed" else _by_year(report)
-    out: list[Finding] = []
-    for rule in RULES:
-        if rule.checks is None or rule.kind == "cross-year":
-            continue
-        for check in rule.checks(fmt, report):
-            outcome = evaluate(check, report)
-            if outcome.status in ("fail", "undecidable"):
-                out.append(finding(rule, check, outcome, fmt))
-    return out
+    return _run(report, format_of(report), cross_year=False)
 
 
 PREV = "prev:"  # cells of last year's report, in a cross-year check
@@ -143,19 +134,23 @@ def run_cross_year(previous: Report, current: Report) -> list[Finding]:
         return []
     merged = Report(current.source, current.template, current.year, current.agency)
     merged.cells = {**current.cells, **{PREV + k: c for k, c in previous.cells.items()}}
-    fmt = (
-        FORMATS.get(current.template or "", FORMAT_2021) if current.template != "mixed" else _by_year(current)
-    )
+    return _run(merged, format_of(current), cross_year=True)
+
+
+def _run(report: Report, fmt: Format, *, cross_year: bool) -> list[Finding]:
     out: list[Finding] = []
     for rule in RULES:
-        if rule.kind != "cross-year" or rule.checks is None:
+        if rule.checks is None or (rule.kind == "cross-year") != cross_year:
             continue
-        for check in rule.checks(fmt, merged):
-            outcome = evaluate(check, merged)
+        for check in rule.checks(fmt, report):
+            outcome = evaluate(check, report)
             if outcome.status in ("fail", "undecidable"):
                 out.append(finding(rule, check, outcome, fmt))
     return out
 
 
-def _by_year(report: Report) -> Format:
+def format_of(report: Report) -> Format:
+    """The format the report's cells follow; for a mixed report, the one its year calls for."""
+    if report.template in FORMATS:
+        return FORMATS[report.template]  # type: ignore[index]
     return format_for_year(report.year) if report.year else FORMAT_2021
