@@ -51,11 +51,8 @@ def issue_finding(issue: Issue, fmt: Format) -> Finding:
     return raise_rule(issue.rule, issue.detail, issue.cells, issue.prov)
 
 
-report_format = format_of
-
-
 def conformance(report: Report) -> list[Finding]:
-    fmt = report_format(report)
+    fmt = format_of(report)
     truncated = _truncated(report, fmt)
     if truncated:  # what is missing is implied; one finding says it
         return [truncated, *_metadata(report)]
@@ -131,7 +128,7 @@ def _tables(report: Report) -> list[Finding]:
                 out.append(
                     raise_rule(
                         "conf.row_missing",
-                        report_format(report).cell_label(cells[0]).rsplit(" / ", 1)[0],
+                        format_of(report).cell_label(cells[0]).rsplit(" / ", 1)[0],
                         cells,
                     )
                 )
