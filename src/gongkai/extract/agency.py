@@ -74,7 +74,12 @@ def find_title(paras: list[Paragraph]) -> tuple[str | None, Provenance | None]:
         if any(w in p.text.replace(" ", "") for w in _REPORT_WORDS) and len(p.text) <= 80:
             start = k
             # A name printed on its own line just above belongs to the title.
-            if k > 0 and len(head[k - 1].text) <= 40 and _NAME.fullmatch(head[k - 1].text.strip()):
+            if (k > 0 and len(head[k - 1].text) <= 40 and _NAME.fullmatch(head[k - 1].text.strip())) or (
+                k > 0
+                and not _TITLE_YEAR.search(p.text)
+                and _TITLE_YEAR.search(head[k - 1].text)
+                and len(head[k - 1].text) <= 60
+            ):
                 start = k - 1
             text = "".join(x.text.strip().lstrip("#").strip() for x in head[start : k + 1])
             return _TITLE_PREFIX.sub("", re.sub(r"\s+", "", text)), head[start].prov
