@@ -1,0 +1,49 @@
+"""Store save rate: the five seed reports saved N times (as new versions) into SQLite and PostgreSQL.
+
+    .venv/bin/python bench/bench_store.py [--n 400] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+
+from gongkai import api
+from gongkai.store import Store
+
+
+def run(store: Store, reports, n: int) -> float:
+    t0 = time.perf_counter()
+    for i in range(n):
+        r = reports[i % len(reports)]
+        store.save_report(r, uuid.uuid4().hex * 2, f"copy-{i}")
+    return n / (time.perf_counter() - t0)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=400)
+    ap.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared")
+    args = ap.parse_args()
+    reports = [api.parse(p) for p in sorted((args.shared / "seeds").glob("*.txt"))]
+    with tempfile.TemporaryDirectory() as d:
+        print(f"SQLite (WAL): {run(Store.open(f'sqlite:///{d}/b.db'), reports, args.n):.0f} reports/s saved")
+    name = f"gongkai_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as c:
+        c.execute(f"create database {name}")
+    try:
+        store = Store.open(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", files_dir=tempfile.mkdtemp())
+        print(f"PostgreSQL 15: {run(store, reports, args.n):.0f} reports/s saved")
+        store.close()
+    finally:
+        with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as c:
+            c.execute(f"drop database {name} with (force)")
+
+
+if __name__ == "__main__":
+    main()
