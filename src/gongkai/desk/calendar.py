@@ -57,9 +57,9 @@ class WorkCalendar:
         if d.weekday() >= 5:
             return "周末" + source
         try:
-            on_holiday, name = cc.get_holiday_detail(d)
+            name = cc.get_holiday_detail(d)[1]
         except NotImplementedError:
-            _on_holiday, name = True, None
+            name = None
         if name:
             return f"法定节假日（{HOLIDAY_ZH.get(name, name)}）{source}"
         return ("周末" if d.weekday() >= 5 else "休息日") + source
