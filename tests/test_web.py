@@ -71,3 +71,15 @@ def test_user_strings_are_escaped(client):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;局" in page.text
     vid = _version(client, "<script>alert(1)</script>局")
     assert "<script>alert(1)" not in client.get(f"/reports/{vid}").text
+
+
+def test_report_page_checks_carry_over_against_last_year(tmp_path):
+    store = Store.open(f"sqlite:///{tmp_path / 'x.db'}")
+    this_year = api.parse(seed_path("000"))  # 2020: 上年结转 6 in total
+    last_year = api.parse(seed_path("000"))
+    last_year.year = 2019
+    last_year.cells["t3.forward.total"].value = 7  # but last year's report carried 7 forward
+    store.save_report(last_year, "1" * 64, "2019.txt")
+    vid, _ = store.save_report(this_year, "2" * 64, "2020.txt")
+    page = TestClient(create_app(store=store)).get(f"/reports/{vid}").text
+    assert "xyear.carried" in page and "上年报告" in page

@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from ..export import SHAPES, to_bytes
 from ..formats import FORMATS, format_for_year
 from ..report import Report
+from ..rules import run_cross_year
 from ..store import Store
 
 HERE = Path(__file__).parent
@@ -105,6 +106,7 @@ def create_app(db: str = "sqlite:///gongkai.db", store: Store | None = None) -> 
     @app.get("/reports/{version_id}", response_class=HTMLResponse)
     def report_page(request: Request, version_id: int) -> HTMLResponse:
         report = _load(store, version_id)
+        report.findings = [*report.findings, *_cross_year(store, report)]
         flagged: dict[str, str] = {}
         for f in report.findings:
             for cid in f.cells:
@@ -180,6 +182,19 @@ def _rows(
         hits = set(store.search(q, limit=10_000))
         rows = [r for r in rows if r["version_id"] in hits]
     return rows
+
+
+def _cross_year(store: Store, report: Report) -> list:
+    """Findings against the same agency's report of the year before (上年结转 = 上年结转下年度 …)."""
+    if not report.agency.name or report.year is None:
+        return []
+    code = report.agency.region.code if report.agency.region else None
+    prev = [
+        r
+        for r in store.report_rows(year=report.year - 1, name=report.agency.name)
+        if r["agency"] == report.agency.name and (r["region_code"] or None) == code
+    ]
+    return run_cross_year(store.load_report(prev[0]["version_id"]), report) if prev else []
 
 
 def _load(store: Store, version_id: int) -> Report:
