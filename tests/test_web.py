@@ -83,3 +83,25 @@ def test_report_page_checks_carry_over_against_last_year(tmp_path):
     vid, _ = store.save_report(this_year, "2" * 64, "2020.txt")
     page = TestClient(create_app(store=store)).get(f"/reports/{vid}").text
     assert "xyear.carried" in page and "上年报告" in page
+
+
+def test_compare_ranks_by_a_defined_ratio(client):
+    page = client.get("/compare", params={"year": 2020})
+    assert (
+        page.status_code == 200
+        and "公开率" in page.text
+        and "（予以公开 + 部分公开）÷ 办理结果总计" in page.text
+    )
+    data = client.get("/api/compare", params={"year": 2020, "rank": "disclosure_rate"}).json()
+    rates = {r["agency"]: r["ratios"]["disclosure_rate"] for r in data["rows"]}
+    assert rates["深圳市南山区人民政府"] == pytest.approx((100 + 49) / 235)
+    assert rates["广州市南沙区人民政府"] == pytest.approx((799 + 84) / 1749)
+    assert rates["鹤岗市南山区人民政府"] is None  # 0 handled: no ratio is made up
+    ranked = [r["agency"] for r in data["rows"]]
+    # 149/235 = 63 % > 883/1749 = 50 % > 10/35 = 29 %; reports without the ratio come last
+    assert (
+        ranked.index("深圳市南山区人民政府")
+        < ranked.index("广州市南沙区人民政府")
+        < ranked.index("深圳市盐田区人民政府")
+    )
+    assert ranked[-1] in ("鹤岗市南山区人民政府", "深圳市龙岗区政务服务数据管理局")

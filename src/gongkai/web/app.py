@@ -16,6 +16,8 @@ from fastapi.templating import Jinja2Templates
 
 from ..export import SHAPES, to_bytes
 from ..formats import FORMATS, format_for_year
+from ..ratios import BY_ID as RATIO_BY_ID
+from ..ratios import RATIOS
 from ..report import Report
 from ..rules import run_cross_year
 from ..store import Store
@@ -125,6 +127,27 @@ def create_app(db: str = "sqlite:///gongkai.db", store: Store | None = None) -> 
         ]
         return page(request, "report.html", report=report, version_id=version_id, cells=cells)
 
+    @app.get("/compare", response_class=HTMLResponse)
+    def compare_page(
+        request: Request,
+        ids: str = "",
+        year: int | None = None,
+        region: str | None = None,
+        rank: str = "disclosure_rate",
+    ) -> HTMLResponse:
+        return page(request, "compare.html", **_compare(store, ids, year, region, rank))
+
+    @app.get("/api/compare")
+    def api_compare(
+        ids: str = "", year: int | None = None, region: str | None = None, rank: str = "disclosure_rate"
+    ) -> dict[str, Any]:
+        data = _compare(store, ids, year, region, rank)
+        ratios = [
+            {"id": r.id, "name": r.name, "name_en": r.name_en, "definition": r.definition}
+            for r in data["ratios"]
+        ]
+        return {"rank": data["rank"].id, "ratios": ratios, "rows": data["rows"]}
+
     @app.get("/reports/{version_id}/original")
     def original(version_id: int) -> Response:
         row = next((r for r in store.report_rows() if r["version_id"] == version_id), None)
@@ -182,6 +205,31 @@ def _rows(
         hits = set(store.search(q, limit=10_000))
         rows = [r for r in rows if r["version_id"] in hits]
     return rows
+
+
+KEY_CELLS = ("t3.new.total", "t3.handled.total", "t3.forward.total", "t4.review.total")
+
+
+def _compare(store: Store, ids: str, year: int | None, region: str | None, rank: str) -> dict[str, Any]:
+    """Chosen reports (ids) or a peer group (year, region prefix), ranked by one defined ratio."""
+    if ids:
+        wanted = {int(x) for x in ids.split(",") if x.strip().isdigit()}
+        rows = [r for r in store.report_rows() if r["version_id"] in wanted]
+    else:
+        rows = store.report_rows(year=year, region_prefix=region)
+    by = RATIO_BY_ID.get(rank, RATIOS[0])
+    out = []
+    for r in rows:
+        rep = store.load_report(r["version_id"])
+        out.append(
+            {
+                **r,
+                "cells": {c: rep.value(c) for c in KEY_CELLS},
+                "ratios": {x.id: x.value(rep) for x in RATIOS},
+            }
+        )
+    out.sort(key=lambda r: (r["ratios"][by.id] is None, -(r["ratios"][by.id] or 0)))
+    return {"rows": out, "ratios": RATIOS, "rank": by, "key_cells": KEY_CELLS}
 
 
 def _cross_year(store: Store, report: Report) -> list:
