@@ -105,3 +105,17 @@ def test_compare_ranks_by_a_defined_ratio(client):
         < ranked.index("深圳市盐田区人民政府")
     )
     assert ranked[-1] in ("鹤岗市南山区人民政府", "深圳市龙岗区政务服务数据管理局")
+
+
+def test_coverage_tells_who_has_not_published(client):
+    names = "深圳市南山区人民政府\n某某市不存在局\n广州市南沙区人民政府"
+    data = client.get("/api/coverage", params={"year": 2020, "names": names}).json()
+    assert data == {
+        "published": ["深圳市南山区人民政府", "广州市南沙区人民政府"],
+        "missing": ["某某市不存在局"],
+    }
+    assert client.get("/api/coverage", params={"year": 2021, "names": names}).json()[
+        "missing"
+    ] == names.split("\n")
+    page = client.get("/coverage", params={"year": 2020, "names": names}).text
+    assert "某某市不存在局" in page and "发布情况" in page

@@ -148,6 +148,14 @@ def create_app(db: str = "sqlite:///gongkai.db", store: Store | None = None) -> 
         ]
         return {"rank": data["rank"].id, "ratios": ratios, "rows": data["rows"]}
 
+    @app.get("/coverage", response_class=HTMLResponse)
+    def coverage_page(request: Request, year: int | None = None, names: str = "") -> HTMLResponse:
+        return page(request, "coverage.html", year=year, names=names, **_coverage(store, year, names))
+
+    @app.get("/api/coverage")
+    def api_coverage(year: int, names: str) -> dict[str, Any]:
+        return _coverage(store, year, names)
+
     @app.get("/reports/{version_id}/original")
     def original(version_id: int) -> Response:
         row = next((r for r in store.report_rows() if r["version_id"] == version_id), None)
@@ -205,6 +213,15 @@ def _rows(
         hits = set(store.search(q, limit=10_000))
         rows = [r for r in rows if r["version_id"] in hits]
     return rows
+
+
+def _coverage(store: Store, year: int | None, names: str) -> dict[str, Any]:
+    """Which of the listed agencies (one a line) have no report for the year."""
+    wanted = [n.strip() for n in names.replace("，", "\n").replace(",", "\n").splitlines() if n.strip()]
+    if year is None or not wanted:
+        return {"published": [], "missing": []}
+    have = {r["agency"] for r in store.report_rows(year=year)}
+    return {"published": [n for n in wanted if n in have], "missing": [n for n in wanted if n not in have]}
 
 
 KEY_CELLS = ("t3.new.total", "t3.handled.total", "t3.forward.total", "t4.review.total")
