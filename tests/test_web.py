@@ -119,3 +119,10 @@ def test_coverage_tells_who_has_not_published(client):
     ] == names.split("\n")
     page = client.get("/coverage", params={"year": 2020, "names": names}).text
     assert "某某市不存在局" in page and "发布情况" in page
+
+
+def test_report_page_shows_the_official_tables_with_the_broken_cell_marked(client):
+    vid = _version(client, "深圳市龙岗区政务服务数据管理局")
+    page = client.get(f"/reports/{vid}").text
+    assert 'data-cell="t3.new.total" class="flag-error" title="1 · 第132行' in page
+    assert "勾稽关系" in page  # the official header, merged as printed

@@ -21,6 +21,8 @@ from ..ratios import RATIOS
 from ..report import Report
 from ..rules import run_cross_year
 from ..store import Store
+from ..writer import html_table
+from ..writer.layout import tables
 
 HERE = Path(__file__).parent
 MEDIA = {
@@ -125,7 +127,12 @@ def create_app(db: str = "sqlite:///gongkai.db", store: Store | None = None) -> 
             }
             for cid, c in report.cells.items()
         ]
-        return page(request, "report.html", report=report, version_id=version_id, cells=cells)
+        marks = {cid: f"flag-{sev}" for cid, sev in flagged.items()}
+        titles = {c["id"]: f"{c['raw'] or ''} · {c['where']}" for c in cells if c["raw"] is not None}
+        official = [html_table(g, marks, titles) for g in tables(fmt, report).values()]
+        return page(
+            request, "report.html", report=report, version_id=version_id, cells=cells, official=official
+        )
 
     @app.get("/compare", response_class=HTMLResponse)
     def compare_page(

@@ -38,7 +38,10 @@ def _sections(report: Report, fmt: Format) -> list[tuple[str, str, str]]:
     return [(s.id, f"{s.ordinal}、{s.title.text}", texts.get(s.id, "")) for s in fmt.sections]
 
 
-def _html_table(grid: Grid) -> str:
+def html_table(grid: Grid, marks: dict[str, str] | None = None, titles: dict[str, str] | None = None) -> str:
+    """One grid as an HTML table; ``marks`` adds a CSS class and ``titles`` a tooltip to cells by cell ID
+    (the workbench marks the cells a finding names and shows where each number came from)."""
+    marks, titles = marks or {}, titles or {}
     out = ["<table>"]
     for row in grid:
         out.append("<tr>")
@@ -47,7 +50,13 @@ def _html_table(grid: Grid) -> str:
             span = (f' rowspan="{c.rowspan}"' if c.rowspan > 1 else "") + (
                 f' colspan="{c.colspan}"' if c.colspan > 1 else ""
             )
-            ident = f' data-cell="{c.cell_id}"' if c.cell_id else ""
+            ident = ""
+            if c.cell_id:
+                ident = f' data-cell="{c.cell_id}"'
+                if c.cell_id in marks:
+                    ident += f' class="{escape(marks[c.cell_id])}"'
+                if c.cell_id in titles:
+                    ident += f' title="{escape(titles[c.cell_id])}"'
             out.append(f"<{tag}{span}{ident}>{escape(c.text)}</{tag}>")
         out.append("</tr>")
     out.append("</table>")
@@ -66,7 +75,7 @@ def to_html(report: Report, raw: bool = False) -> str:
         parts.append(f"<h2>{escape(heading)}</h2>")
         parts += [f"<p>{escape(line)}</p>" for line in text.splitlines() if line.strip()]
         if sid in grids:
-            parts.append(_html_table(grids[sid]))
+            parts.append(html_table(grids[sid]))
     date = report.signature_date
     sign = f"{date.year}年{date.month}月{date.day}日" if date else ""
     parts.append(f'<p class="sign">{escape(report.agency.name or "")}<br>{escape(sign)}</p></body></html>')

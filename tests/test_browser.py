@@ -1,0 +1,90 @@
+"""A reviewer in a real browser (Playwright driving Debian's chromium; no browser download).
+
+Screenshots go to test-artifacts/ (kept as CI artifacts)."""
+
+from __future__ import annotations
+
+import io
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+from openpyxl import load_workbook
+from playwright.sync_api import sync_playwright
+
+from gongkai.ingest import ingest
+from gongkai.store import Store
+from gongkai.web import create_app
+
+from .conftest import SEEDS
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    store = Store.open(f"sqlite:///{tmp_path_factory.mktemp('b') / 'g.db'}")
+    ingest([SEEDS], store, workers=1)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(
+        uvicorn.Config(create_app(store=store), host="127.0.0.1", port=port, log_level="error")
+    )
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=5)
+
+
+def test_reviewer_walk(server):
+    assert Path(CHROMIUM).exists(), "Debian chromium is installed by `make sysdeps`"
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(accept_downloads=True)
+        page.goto(server + "/")
+        assert page.locator("#n-reports").inner_text() == "5"
+        page.wait_for_selector("#chart-years svg")  # ECharts drew the chart (vendored, no CDN)
+        page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+
+        page.click("text=报告")
+        page.click("text=深圳市龙岗区政务服务数据管理局")
+        finding = page.locator("#findings li.sev-error").first
+        assert "一+二 (1) ≠ 三（七）+四 (2)" in finding.inner_text()
+        finding.locator("a", has_text="t3.new.total").click()
+        row = page.locator("#cell-t3\\.new\\.total")
+        assert "flag-error" in row.get_attribute("class")
+        assert "第132行" in row.inner_text()  # where it came from in the original
+        page.screenshot(path=str(ARTIFACTS / "report-error.png"), full_page=True)
+
+        page.goto(server + "/compare?year=2020")
+        assert page.locator("#compare tbody tr").count() == 5
+        page.screenshot(path=str(ARTIFACTS / "compare.png"), full_page=True)
+
+        page.goto(server + "/reports")
+        with page.expect_download() as dl:
+            page.click("text=导出 XLSX")
+        rows = list(
+            load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes())).active.iter_rows(values_only=True)
+        )
+        assert rows[0][1] == "发布机关" and len(rows) == 6
+        browser.close()
