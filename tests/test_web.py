@@ -126,3 +126,40 @@ def test_report_page_shows_the_official_tables_with_the_broken_cell_marked(clien
     page = client.get(f"/reports/{vid}").text
     assert 'data-cell="t3.new.total" class="flag-error" title="1 · 第132行' in page
     assert "勾稽关系" in page  # the official header, merged as printed
+
+
+def _login(client, user: str, password: str):
+    form = client.get("/login").text
+    import re
+
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+    return client.post(
+        "/login",
+        data={"username": user, "password": password, "csrf": csrf, "next": "/upload"},
+        follow_redirects=False,
+    ), csrf
+
+
+def test_upload_needs_a_login_and_a_csrf_token(tmp_path):
+    store = Store.open(f"sqlite:///{tmp_path / 'u.db'}")
+    store.add_user("zhang", "正确的密码-42", role="editor")
+    client = TestClient(create_app(store=store))
+    assert client.get("/upload", follow_redirects=False).headers["location"] == "/login?next=/upload"
+    data = seed_path("000").read_bytes()
+    anonymous = client.post("/upload", files={"file": ("r.txt", data)}, data={"csrf": "x"})
+    assert anonymous.status_code == 403
+    bad, _ = _login(client, "zhang", "错的")
+    assert bad.status_code == 401 and "用户名或密码不正确" in bad.text
+    ok, csrf = _login(client, "zhang", "正确的密码-42")
+    assert ok.status_code == 303 and ok.headers["location"] == "/upload"
+    forged = client.post("/upload", files={"file": ("r.txt", data)}, data={"csrf": "forged"})
+    assert forged.status_code == 403
+    done = client.post(
+        "/upload", files={"file": ("南山区.txt", data)}, data={"csrf": csrf}, follow_redirects=False
+    )
+    assert done.status_code == 303
+    page = client.get(done.headers["location"]).text
+    assert "深圳市南山区人民政府" in page
+    bad_file = client.post("/upload", files={"file": ("empty.txt", b"")}, data={"csrf": csrf})
+    assert bad_file.status_code == 422 and "文件为空" in bad_file.text
+    assert store.failures()[0]["path"] == "empty.txt"

@@ -372,6 +372,25 @@ def export(
     )
 
 
+@app.command("user-add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="用户名  User name")],
+    role: Annotated[str, typer.Option("--role", help="admin | editor | viewer")] = "editor",
+    db: DbOpt = "sqlite:///gongkai.db",
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt="密码 Password", hide_input=True, confirmation_prompt=True, envvar="GONGKAI_PASSWORD"
+        ),
+    ] = "",
+) -> None:
+    """添加本地账户（上传、编辑需要登录）。Add a local account (uploading and editing need a login)."""
+    from .store import Store
+
+    Store.open(db).add_user(username, password, role)
+    _console().print(f"已添加用户 {escape(username)}（{role}）")
+
+
 @app.command()
 def serve(
     db: DbOpt = "sqlite:///gongkai.db",

@@ -23,7 +23,7 @@ from ..report import Agency, Cell, Fact, Finding, Region, Report, SectionText
 from . import search as _search
 from .files import FileStore
 from .models import Agency as AgencyRow
-from .models import CellRow, Failure, FindingRow, ReportVersion, SearchDoc, StoredFile, utcnow
+from .models import CellRow, Failure, FindingRow, ReportVersion, SearchDoc, StoredFile, User, utcnow
 from .models import Report as ReportRow
 
 __all__ = ["Store", "alembic_config"]
@@ -461,6 +461,42 @@ class Store:
             "error_rate": (int(broken) / total) if total else 0.0,
             "top_rules": [(r, n) for r, n in rules],
         }
+
+    # ---- accounts -----------------------------------------------------------------------------
+    def add_user(self, username: str, password: str, role: str = "editor") -> int:
+        """A local account; the password is stored only as an Argon2 hash."""
+        from argon2 import PasswordHasher
+
+        if role not in ("admin", "editor", "viewer"):
+            raise ValueError(f"unknown role: {role}")
+        with self.engine.begin() as conn:
+            return conn.execute(
+                insert(User.__table__).values(
+                    username=username,
+                    password_hash=PasswordHasher().hash(password),
+                    role=role,
+                    created_at=utcnow(),
+                )
+            ).inserted_primary_key[0]
+
+    def authenticate(self, username: str, password: str) -> dict[str, Any] | None:
+        """The user's id, name and role when the password is right; None otherwise (no hint which was wrong)."""
+        from argon2 import PasswordHasher
+        from argon2.exceptions import Argon2Error
+
+        t = User.__table__
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(t.c.id, t.c.username, t.c.role, t.c.password_hash).where(t.c.username == username)
+            ).first()
+        if row is None:
+            PasswordHasher().hash(password)  # same work either way: no timing hint that the name is unknown
+            return None
+        try:
+            PasswordHasher().verify(row.password_hash, password)
+        except Argon2Error:
+            return None
+        return {"id": row.id, "username": row.username, "role": row.role}
 
     def delete_version(self, version_id: int) -> None:
         """Remove one version (e.g. a misparse); the newest remaining one becomes current."""

@@ -147,6 +147,19 @@ class Failure(Base):
     resolved: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class User(Base):
+    """A local account: reading is open; uploading and editing need one (roles: admin, editor, viewer)."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20), default="editor")
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
 # Objects created by hand in the migration (FTS5 table and its shadow tables, PG's generated tsvector
 # column and its GIN index);
 # autogenerate/check must not see them as drift.

@@ -6,14 +6,19 @@ Strings are escaped by Jinja2's autoescape, so an agency named ``<script>`` rend
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import FastAPI, Form, HTTPException, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.middleware.sessions import SessionMiddleware
 
+from ..api import parse_bytes
+from ..errors import GongkaiError
 from ..export import SHAPES, to_bytes
 from ..formats import FORMATS, format_for_year
 from ..ratios import BY_ID as RATIO_BY_ID
@@ -88,13 +93,77 @@ TEXT = {
 def create_app(db: str = "sqlite:///gongkai.db", store: Store | None = None) -> FastAPI:
     store = store or Store.open(db)
     app = FastAPI(title="gongkai", docs_url="/api/docs", openapi_url="/api/openapi.json")
+    # Sessions are signed cookies; set GONGKAI_SECRET so that logins survive a restart and several workers.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=os.environ.get("GONGKAI_SECRET") or secrets.token_hex(32),
+        same_site="strict",
+        https_only=False,
+    )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
     app.state.store = store
 
-    def page(request: Request, name: str, **ctx: Any) -> HTMLResponse:
+    def page(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
         lang = "en" if request.query_params.get("lang") == "en" else "zh"
-        return templates.TemplateResponse(request, name, {"t": TEXT[lang], "lang": lang, **ctx})
+        ctx = {
+            "t": TEXT[lang],
+            "lang": lang,
+            "user": request.session.get("user"),
+            "csrf": _csrf(request),
+            **ctx,
+        }
+        return templates.TemplateResponse(request, name, ctx, status_code=status_code)
+
+    @app.get("/login", response_class=HTMLResponse)
+    def login_form(request: Request, next: str = "/") -> HTMLResponse:
+        return page(request, "login.html", next=next, error="")
+
+    @app.post("/login", response_class=HTMLResponse)
+    def login(
+        request: Request,
+        username: Annotated[str, Form()],
+        password: Annotated[str, Form()],
+        csrf: Annotated[str, Form()],
+        next: Annotated[str, Form()] = "/",
+    ) -> Response:
+        _check_csrf(request, csrf)
+        user = store.authenticate(username, password)
+        if user is None:
+            return page(request, "login.html", status_code=401, next=next, error="用户名或密码不正确")
+        request.session["user"] = user
+        return RedirectResponse(next if next.startswith("/") and not next.startswith("//") else "/", 303)
+
+    @app.post("/logout")
+    def logout(request: Request, csrf: Annotated[str, Form()]) -> Response:
+        _check_csrf(request, csrf)
+        request.session.clear()
+        return RedirectResponse("/", 303)
+
+    @app.get("/upload", response_class=HTMLResponse)
+    def upload_form(request: Request) -> Response:
+        if not request.session.get("user"):
+            return RedirectResponse("/login?next=/upload", 303)
+        return page(request, "upload.html", error="")
+
+    @app.post("/upload", response_class=HTMLResponse)
+    async def upload(request: Request, file: UploadFile, csrf: Annotated[str, Form()]) -> Response:
+        user = request.session.get("user")
+        if not user or user.get("role") not in ("admin", "editor"):
+            raise HTTPException(403, "login as an editor to upload")
+        _check_csrf(request, csrf)
+        data = await file.read(MAX_UPLOAD + 1)
+        if len(data) > MAX_UPLOAD:
+            return page(request, "upload.html", status_code=413, error="文件过大")
+        name = Path(file.filename or "upload").name
+        sha = store.put_file(data, name)  # the original is kept whatever happens next
+        try:
+            report = parse_bytes(data, name)
+        except GongkaiError as e:
+            store.record_failure(name, sha, e.problem, e.problem_en)
+            return page(request, "upload.html", status_code=422, error=e.line())
+        vid, _ = store.save_report(report, sha, f"upload:{user['username']}/{name}")
+        return RedirectResponse(f"/reports/{vid}", 303)
 
     @app.get("/", response_class=HTMLResponse)
     def dashboard(request: Request) -> HTMLResponse:
@@ -254,6 +323,22 @@ def _compare(store: Store, ids: str, year: int | None, region: str | None, rank:
         )
     out.sort(key=lambda r: (r["ratios"][by.id] is None, -(r["ratios"][by.id] or 0)))
     return {"rows": out, "ratios": RATIOS, "rank": by, "key_cells": KEY_CELLS}
+
+
+MAX_UPLOAD = 200 * 1024 * 1024
+
+
+def _csrf(request: Request) -> str:
+    """The session's anti-forgery token, made on first use; every form posts it back."""
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = secrets.token_urlsafe(24)
+    return token
+
+
+def _check_csrf(request: Request, sent: str) -> None:
+    if not sent or not secrets.compare_digest(sent, request.session.get("csrf", "")):
+        raise HTTPException(403, "CSRF token missing or wrong")
 
 
 def _cross_year(store: Store, report: Report) -> list:
