@@ -372,6 +372,21 @@ def export(
     )
 
 
+@app.command("demo-corpus")
+def demo_corpus(
+    out: Annotated[Path, typer.Argument(help="输出文件夹  Output folder")],
+    agencies: Annotated[int, typer.Option("--agencies", help="机关数  Number of agencies")] = 24,
+    first: Annotated[int, typer.Option("--from", help="起始年度  First year")] = 2019,
+    last: Annotated[int, typer.Option("--to", help="结束年度  Last year")] = 2025,
+    seed: Annotated[int, typer.Option("--seed")] = 2026,
+) -> None:
+    """生成演示用的合成报告（各种格式，部分含错误）。Write a synthetic corpus (every format, some with errors)."""
+    from .demo import generate
+
+    files = generate(out, agencies=agencies, years=range(first, last + 1), seed=seed)
+    _console().print(f"已生成 {len(files)} 份报告到 {out}")
+
+
 @app.command("user-add")
 def user_add(
     username: Annotated[str, typer.Argument(help="用户名  User name")],

@@ -71,7 +71,13 @@ def find_title(paras: list[Paragraph]) -> tuple[str | None, Provenance | None]:
     """The title: the first lines up to the one that says 年度报告 (titles are often split)."""
     head = paras[:6]
     for k, p in enumerate(head):
-        if any(w in p.text.replace(" ", "") for w in _REPORT_WORDS) and len(p.text) <= 80:
+        here = p.text.replace(" ", "")
+        # "…年度报" / "告": a title wrapped inside its last word still ends in the next line.
+        if k + 1 < len(head) and len(head[k + 1].text) <= 4 and not any(w in here for w in _REPORT_WORDS):
+            here += head[k + 1].text.replace(" ", "")
+            if any(w in here for w in _REPORT_WORDS) and len(here) <= 80:
+                return _TITLE_PREFIX.sub("", re.sub(r"\s+", "", here)), p.prov
+        if any(w in here for w in _REPORT_WORDS) and len(p.text) <= 80:
             start = k
             # A name printed on its own line just above belongs to the title.
             if (k > 0 and len(head[k - 1].text) <= 40 and _NAME.fullmatch(head[k - 1].text.strip())) or (

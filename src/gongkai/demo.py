@@ -1,0 +1,143 @@
+"""A synthetic corpus for demos and load tests, written by the official-layout writer.
+
+Deterministic by seed: agencies (a district government and some of its departments, in several
+provinces), years 2019–2025 in the format of their year, numbers that keep every rule (carried over =
+last year's carried forward), and a share of reports with a realistic error (a broken identity, a row
+total off by one). Files come out in every format the writer has.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from pathlib import Path
+
+from . import regions
+from .formats import format_for_year
+from .report import Agency, Cell, Region, Report, SectionText
+from .writer import render
+
+DEPARTMENTS = ("教育局", "财政局", "自然资源局", "生态环境局", "住房和城乡建设局", "市场监督管理局")
+FORMATS = ("md", "html", "docx", "pdf")
+_COLS = ("np", "biz", "research", "ngo", "legal", "other")
+
+
+def _region(code: str) -> Region:
+    r = regions.get(code)
+    assert r is not None, code
+    d = r.as_dict()
+    return Region(d["code"], d["province"], d["city"], d["county"])
+
+
+def _counties(rng: random.Random, n: int) -> list[str]:
+    counties = [r.code for r in regions.regions() if r.level == "county" and r.name.endswith("区")]
+    return rng.sample(counties, n)
+
+
+def _row(rng: random.Random, total: int) -> dict[str, int]:
+    """Split ``total`` over the applicant columns (mostly natural persons, as in real reports)."""
+    np_ = round(total * rng.uniform(0.6, 1.0))
+    rest = total - np_
+    parts = [np_]
+    for _ in _COLS[1:-1]:
+        x = rng.randint(0, rest)
+        parts.append(x)
+        rest -= x
+    parts.append(rest)
+    return dict(zip(_COLS, parts, strict=True))
+
+
+def synthetic(
+    agency: Agency,
+    year: int,
+    carried: dict[str, int],
+    rng: random.Random,
+    in_force: dict[str, int] | None = None,
+) -> tuple[Report, dict]:
+    """One report whose numbers keep every rule; returns it and what it carries into next year
+    (applications carried forward per column, and the 2021 format's documents in force)."""
+    fmt = format_for_year(year)
+    r = Report(source="demo", template=fmt.id, year=year, agency=agency)
+    r.title = f"{agency.name}{year}年政府信息公开工作年度报告"
+    r.signature_date = dt.date(year + 1, 1 if agency.kind == "department" else 3, rng.randint(5, 28))
+    cells: dict[str, int] = {}
+    for cid in fmt.t2.cell_ids():
+        kind = fmt.kind_of(cid)
+        cells[cid] = rng.randint(-20, 40) if kind == "delta" else rng.randint(0, 500)
+    in_force = dict(in_force or {})
+    if fmt.id == "2021":
+        for row in ("rules", "normative"):
+            before = in_force.get(row, rng.randint(20, 300))
+            issued, repealed = rng.randint(0, 20), rng.randint(0, min(5, before))
+            cells[f"t2.{row}.issued"], cells[f"t2.{row}.repealed"] = issued, repealed
+            cells[f"t2.{row}.in_force"] = in_force[row] = before + issued - repealed
+    new_total = rng.randint(0, 120)
+    new = _row(rng, new_total)
+    rows = [x.id for x in fmt.t3.rows]
+    outcomes = rows[rows.index("granted") : rows.index("handled")]
+    forward = {c: rng.randint(0, min(3, new[c] + carried.get(c, 0))) for c in _COLS}
+    handled = {c: new[c] + carried.get(c, 0) - forward[c] for c in _COLS}
+    per_outcome = {o: dict.fromkeys(_COLS, 0) for o in outcomes}
+    for c in _COLS:
+        for _ in range(handled[c]):
+            per_outcome[rng.choice(outcomes[:6] + ["granted"] * 6)][c] += 1
+    table = {
+        "new": new,
+        "carried": {c: carried.get(c, 0) for c in _COLS},
+        **per_outcome,
+        "handled": handled,
+        "forward": forward,
+    }
+    for row, values in table.items():
+        for c in _COLS:
+            cells[f"t3.{row}.{c}"] = values[c]
+        cells[f"t3.{row}.total"] = sum(values[c] for c in _COLS)
+    for g in ("review", "direct", "after"):
+        parts = [rng.randint(0, 2) for _ in range(4)]
+        for f, v in zip(("upheld", "corrected", "other", "pending"), parts, strict=True):
+            cells[f"t4.{g}.{f}"] = v
+        cells[f"t4.{g}.total"] = sum(parts)
+    r.cells = {cid: Cell(float(v) if fmt.kind_of(cid) == "money" else v) for cid, v in cells.items()}
+    r.sections = [
+        SectionText(s.id, s.title.text, f"{year}年，{agency.name}{s.title.text}……") for s in fmt.sections
+    ]
+    return r, {"forward": forward, "in_force": in_force}
+
+
+def _break(report: Report, rng: random.Random) -> None:
+    """A realistic mistake: a total off by one, or the identity broken by a miscounted carry-forward."""
+    cid = rng.choice(["t3.new.total", "t3.forward.np", "t4.review.total"])
+    report.cells[cid] = Cell((report.cells[cid].value or 0) + 1)
+
+
+def generate(
+    out: Path,
+    *,
+    agencies: int = 24,
+    years: range = range(2019, 2026),
+    seed: int = 2026,
+    error_share: float = 0.15,
+) -> list[Path]:
+    """Write the corpus under ``out``; returns the files written."""
+    rng = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    governments = max(1, agencies // 4)
+    for code in _counties(rng, governments):
+        region = _region(code)
+        place = f"{region.city or ''}{region.county or ''}"
+        names = [(f"{place}人民政府", "government")] + [
+            (f"{place}{d}", "department") for d in rng.sample(DEPARTMENTS, 3)
+        ]
+        for name, kind in names:
+            agency = Agency(name, kind, region)  # type: ignore[arg-type]
+            state: dict = {"forward": {}, "in_force": {}}
+            for year in years:
+                report, state = synthetic(agency, year, state["forward"], rng, state["in_force"])
+                if rng.random() < error_share:
+                    _break(report, rng)
+                fmt = FORMATS[(len(written)) % len(FORMATS)]
+                path = out / f"{code}_{kind[0]}{names.index((name, kind))}_{year}.{fmt}"
+                path.write_bytes(render(report, fmt))
+                written.append(path)
+    return written
