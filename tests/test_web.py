@@ -163,3 +163,22 @@ def test_upload_needs_a_login_and_a_csrf_token(tmp_path):
     bad_file = client.post("/upload", files={"file": ("empty.txt", b"")}, data={"csrf": csrf})
     assert bad_file.status_code == 422 and "文件为空" in bad_file.text
     assert store.failures()[0]["path"] == "empty.txt"
+
+
+def test_agency_page_shows_the_years_and_their_links(tmp_path):
+    store = Store.open(f"sqlite:///{tmp_path / 'a.db'}")
+    last_year = api.parse(seed_path("000"))
+    last_year.year = 2019
+    last_year.cells["t3.forward.total"].value = 7
+    store.save_report(last_year, "1" * 64, "2019.txt")
+    store.save_report(api.parse(seed_path("000")), "2" * 64, "2020.txt")
+    client = TestClient(create_app(store=store))
+    data = client.get("/api/agency", params={"name": "深圳市南山区人民政府", "region": "440305"}).json()
+    assert [y["year"] for y in data["years"]] == [2019, 2020]
+    assert data["years"][0]["cross_year"] == []
+    links = data["years"][1]["cross_year"]
+    assert {f["rule"] for f in links} == {"xyear.carried"}
+    total = next(f for f in links if "t3.carried.total" in f["cells"])
+    assert "6" in total["message"] and "7" in total["message"]
+    page = client.get("/agency", params={"name": "深圳市南山区人民政府"}).text
+    assert "上年报告" in page and "公开率" in page

@@ -224,6 +224,15 @@ def create_app(db: str = "sqlite:///gongkai.db", store: Store | None = None) -> 
         ]
         return {"rank": data["rank"].id, "ratios": ratios, "rows": data["rows"]}
 
+    @app.get("/agency", response_class=HTMLResponse)
+    def agency_page(request: Request, name: str, region: str = "") -> HTMLResponse:
+        return page(request, "agency.html", agency_name=name, **_series(store, name, region))
+
+    @app.get("/api/agency")
+    def api_agency(name: str, region: str = "") -> dict[str, Any]:
+        data = _series(store, name, region)
+        return {"years": [{k: v for k, v in y.items() if k != "report"} for y in data["years"]]}
+
     @app.get("/coverage", response_class=HTMLResponse)
     def coverage_page(request: Request, year: int | None = None, names: str = "") -> HTMLResponse:
         return page(request, "coverage.html", year=year, names=names, **_coverage(store, year, names))
@@ -289,6 +298,30 @@ def _rows(
         hits = set(store.search(q, limit=10_000))
         rows = [r for r in rows if r["version_id"] in hits]
     return rows
+
+
+def _series(store: Store, name: str, region: str) -> dict[str, Any]:
+    """One agency over the years, across the 2020→2021 format change, with the checks between years."""
+    rows = [
+        r
+        for r in store.report_rows(name=name)
+        if r["agency"] == name and (not region or r["region_code"] == region)
+    ]
+    rows.sort(key=lambda r: r["year"] or 0)
+    years, prev = [], None
+    for r in rows:
+        rep = store.load_report(r["version_id"])
+        links = run_cross_year(prev, rep) if prev is not None else []
+        years.append(
+            {
+                **r,
+                "cells": {c: rep.value(c) for c in KEY_CELLS},
+                "ratios": {x.id: x.value(rep) for x in RATIOS},
+                "cross_year": [f.as_dict() for f in links],
+            }
+        )
+        prev = rep
+    return {"years": years, "key_cells": KEY_CELLS, "ratios": RATIOS}
 
 
 def _coverage(store: Store, year: int | None, names: str) -> dict[str, Any]:
