@@ -1,6 +1,6 @@
 """Store save rate: the five seed reports saved N times (as new versions) into SQLite and PostgreSQL.
 
-    .venv/bin/python bench/bench_store.py [--n 400] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+.venv/bin/python bench/bench_store.py [--n 400] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ def main() -> None:
     with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as c:
         c.execute(f"create database {name}")
     try:
-        store = Store.open(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", files_dir=tempfile.mkdtemp())
+        store = Store.open(
+            f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", files_dir=tempfile.mkdtemp()
+        )
         print(f"PostgreSQL 15: {run(store, reports, args.n):.0f} reports/s saved")
         store.close()
     finally:

@@ -56,6 +56,17 @@ def test_spring_festival_2025_and_2026():
     assert add_workdays(CAL, D(2026, 2, 13), 2) == D(2026, 2, 24)  # 2-14 (Sat) works; 2-15 … 2-23 off
 
 
+def test_national_day_2025_and_2026():
+    off_2025 = [D(2025, 10, k) for k in range(1, 9)]  # 10-1 … 10-8, incl. Mid-autumn 10-6
+    assert not any(CAL.is_workday(x) for x in off_2025)
+    assert CAL.explain(D(2025, 10, 6)) == "法定节假日（中秋节）"
+    assert CAL.explain(D(2025, 10, 4)) == "法定节假日（国庆节）"  # a Saturday inside the holiday
+    assert CAL.explain(D(2025, 9, 28)) == CAL.explain(D(2025, 10, 11)) == "调休上班"
+    assert add_workdays(CAL, D(2025, 9, 30), 1) == D(2025, 10, 9)
+    assert add_workdays(CAL, D(2026, 9, 30), 1) == D(2026, 10, 8)
+    assert CAL.explain(D(2026, 10, 8)) == "工作日" and CAL.explain(D(2026, 10, 17)) == "周末"
+
+
 def test_every_day_agrees_with_the_holidays_package():
     for year in (2025, 2026):
         other = holidays.China(years=year)
@@ -73,6 +84,11 @@ def test_correction_restarts_and_pauses_add_days():
     assert "补正" in restarted.summary
     paused = reply_deadline(CAL, D(2026, 3, 2), pauses=[(D(2026, 3, 9), D(2026, 3, 13))])  # Mon–Fri: 5 days
     assert paused.due == add_workdays(CAL, D(2026, 3, 2), 25)
+    assert "5个工作日不计入" in paused.summary and "均含在内" in paused.summary
+    # Ends are inclusive; the pause over Labour Day 2026 (5-1 … 5-5 off, 5-9 Sat works) holds
+    # 4-30, 5-6, 5-7, 5-8 and 5-9: 5 WD.
+    over_holiday = reply_deadline(CAL, D(2026, 4, 20), pauses=[(D(2026, 4, 30), D(2026, 5, 9))])
+    assert over_holiday.due == add_workdays(CAL, D(2026, 4, 20), 25) == D(2026, 5, 27)
     with pytest.raises(ValueError):
         reply_deadline(CAL, D(2026, 3, 2), extension_days=21)
 
@@ -82,11 +98,22 @@ def test_a_deadline_into_2027_is_flagged_until_the_year_is_entered():
     assert d.due is None and d.flags == ["calendar_gap:2027"] and "2027" in d.summary
     with pytest.raises(CalendarGap):
         CAL.is_workday(D(2027, 1, 4))
-    plan = {D(2027, 1, 1): False}  # a plausible 2027 schedule: New Year's Day off
+    # A plausible 2027 schedule (New Year's Day Fri 1-1; Spring Festival 2-6 … 2-12, make-up Sun 2-14;
+    # Qingming Mon 4-5; Labour Day 5-1 … 5-5, make-up Sat 5-8 — illustrative, not the official notice).
+    plan = {D(2027, 1, 1): False, D(2027, 2, 14): True, D(2027, 4, 5): False, D(2027, 5, 8): True}
+    plan |= {D(2027, 2, k): False for k in range(8, 13)}
+    plan |= {D(2027, 5, k): False for k in range(3, 6)}
     cal = WorkCalendar(plan, {2027})
-    done = reply_deadline(cal, D(2026, 12, 20))
-    assert done.due == add_workdays(cal, D(2026, 12, 20), 20) and not done.flags
+    done = reply_deadline(cal, D(2026, 12, 20))  # Sun; 9 WD in Dec, 1-1 off, 5 + 5 + Mon 1-18
+    assert done.due == D(2027, 1, 18) and not done.flags
+    assert "1月1日（休息日（补充日历））" in done.summary
+    assert (
+        cal.explain(D(2027, 2, 14)) == "调休上班（补充日历）"
+        and cal.explain(D(2027, 2, 13)) == "周末（补充日历）"
+    )
+    assert add_workdays(cal, D(2027, 2, 5), 1) == D(2027, 2, 14)
     assert WorkCalendar.from_json(cal.to_json()) == cal and cal.fingerprint() != CAL.fingerprint()
+    assert cal.fingerprint() == WorkCalendar.from_json(cal.to_json()).fingerprint()
 
 
 def test_fee_payment_deadline():

@@ -51,24 +51,23 @@ class WorkCalendar:
     def explain(self, d: dt.date) -> str:
         """Why the day is or is not a working day, in Chinese."""
         workday = self.is_workday(d)
-        source = "（补充日历）" if d in self.overrides or d.year in self.covered_years else ""
+        from_table = d in self.overrides or d.year in self.covered_years
+        source = "（补充日历）" if from_table else ""
         if workday:
             return ("调休上班" if d.weekday() >= 5 else "工作日") + source
-        if d.weekday() >= 5:
-            return "周末" + source
-        try:
-            name = cc.get_holiday_detail(d)[1]
-        except NotImplementedError:
-            name = None
+        name = None if from_table else _holiday_name(d)
         if name:
-            return f"法定节假日（{HOLIDAY_ZH.get(name, name)}）{source}"
+            return f"法定节假日（{HOLIDAY_ZH.get(name, name)}）"
         return ("周末" if d.weekday() >= 5 else "休息日") + source
 
     def fingerprint(self) -> str:
-        """Changes when the calendar data changes, so open deadlines can be recomputed."""
-        blob = json.dumps(
-            [cc.__version__ if hasattr(cc, "__version__") else "", self.to_json()], sort_keys=True
-        )
+        """Changes when the calendar data (package schedules or override table) changes, so open
+        deadlines can be recomputed."""
+        package = {
+            name: sorted((d.isoformat(), str(v)) for d, v in getattr(cc, name).items())
+            for name in ("holidays", "workdays", "in_lieu_days")
+        }
+        blob = json.dumps([package, self.to_json()], sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     def to_json(self) -> str:
@@ -87,3 +86,12 @@ class WorkCalendar:
             {dt.date.fromisoformat(k): bool(v) for k, v in data.get("overrides", {}).items()},
             set(data.get("covered_years", [])),
         )
+
+
+def _holiday_name(d: dt.date) -> str | None:
+    """chinese_calendar's holiday name for a day off (None for plain weekends or unknown years)."""
+    try:
+        on_holiday, name = cc.get_holiday_detail(d)
+    except NotImplementedError:
+        return None
+    return name if on_holiday else None

@@ -58,12 +58,10 @@ def _count(cal: WorkCalendar, start: dt.date, n: int, what: str) -> Deadline:
             skipped,
             [f"calendar_gap:{gap.year}"],
         )
-    shown = "、".join(
-        f"{x.month}月{x.day}日（{why}）" for x, why in skipped if x.weekday() < 5 or "调休" in why
-    )
+    shown = "、".join(f"{x.month}月{x.day}日（{why}）" for x, why in skipped if not why.startswith("周末"))
     summary = f"{what}：自{start.isoformat()}次日起算{n}个工作日，截止{d.isoformat()}"
     if shown:
-        summary += f"；跳过的非周末休息日：{shown}"
+        summary += f"；跳过的节假日：{shown}"
     made_up = [x for x in counted if x.weekday() >= 5]
     if made_up:
         summary += "；计入调休上班日：" + "、".join(f"{x.month}月{x.day}日" for x in made_up)
@@ -80,7 +78,12 @@ def reply_deadline(
 ) -> Deadline:
     """Art. 33: 20 working days from receipt; a 补正 restarts the clock from the day the corrected
     application arrives (Art. 30); consultation pauses are not counted (Arts. 32, 34); one extension of
-    at most 20 working days with approval."""
+    at most 20 working days with approval.
+
+    ``corrections`` are (notice sent, corrected application received) pairs; the count restarts from the
+    latest received date. ``pauses`` are (letter sent, reply received) pairs; both ends are INCLUSIVE:
+    every working day from the sending day to the reply day is added to the deadline.
+    """
     if not 0 <= extension_days <= MAX_EXTENSION:
         raise ValueError(f"an extension is at most {MAX_EXTENSION} working days (Art. 33)")
     start = max([received, *(c for _, c in corrections)])
@@ -98,7 +101,7 @@ def reply_deadline(
     if corrections:
         result.summary += f"；因补正，自{start.isoformat()}收到补正材料后重新起算"
     if paused:
-        result.summary += f"；征求意见期间{paused}个工作日不计入"
+        result.summary += f"；征求意见期间（发函日与收到答复日均含在内）{paused}个工作日不计入"
     return result
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..formats import Format
+from ..formats.model import Row
 from ..formats.official import INFO_CONTENT, T3_NOTE, T3_OUTCOMES, T3_PARENT_COLUMNS
 from ..report import Cell, Report
+from ..rules.engine import format_of
 
 
 @dataclass(slots=True)
@@ -72,12 +74,16 @@ def table2(fmt: Format, report: Report, raw: bool = False) -> Grid:
     return grid
 
 
-def t3_rows(fmt: Format, report: Report) -> list:
+def _has_row(fmt: Format, report: Report, row_id: str) -> bool:
+    return any(f"t3.{row_id}.{c.id}" in report.cells for c in fmt.t3.columns)
+
+
+def t3_rows(fmt: Format, report: Report) -> list[Row]:
+    """The table 三 rows to print: an alternative row (the single （六）) replaces the official ones
+    when the report has cells for it and none for the rows it replaces."""
     rows = list(fmt.t3.rows)
     for alt, replaced in fmt.t3.alternatives:
-        if f"t3.{alt.id}.total" in report.cells and not any(
-            f"t3.{r}.total" in report.cells for r in replaced
-        ):
+        if _has_row(fmt, report, alt.id) and not any(_has_row(fmt, report, r) for r in replaced):
             at = next(i for i, r in enumerate(rows) if r.id == replaced[0])
             rows = [*rows[:at], alt, *(r for r in rows[at:] if r.id not in replaced)]
     return rows
@@ -158,3 +164,85 @@ def table4(fmt: Format, report: Report, raw: bool = False) -> Grid:
 
 def tables(fmt: Format, report: Report, raw: bool = False) -> dict[str, Grid]:
     return {"s2": table2(fmt, report, raw), "s3": table3(fmt, report, raw), "s4": table4(fmt, report, raw)}
+
+
+def title(report: Report) -> str:
+    return f"{report.agency.name or ''}{report.year or ''}年政府信息公开工作年度报告"
+
+
+def sections(report: Report, fmt: Format) -> list[tuple[str, str, str]]:
+    """(id, heading, text) for the six official sections, with the report's narrative where it has one."""
+    texts: dict[str, str] = {}
+    for s in report.sections:
+        if s.id:
+            texts[s.id] = f"{texts[s.id]}\n{s.text}" if s.id in texts else s.text
+    return [(s.id, f"{s.ordinal}、{s.title.text}", texts.get(s.id, "")) for s in fmt.sections]
+
+
+def signature(report: Report) -> tuple[str, str]:
+    """The signature block: agency name and the date as printed (2021年1月15日)."""
+    d = report.signature_date
+    return report.agency.name or "", f"{d.year}年{d.month}月{d.day}日" if d else ""
+
+
+def paragraphs(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+@dataclass(slots=True)
+class Page:
+    """Everything a writer draws, in order: title, sections (heading, paragraphs, table grid), signature."""
+
+    title: str
+    sections: list[tuple[str, list[str], Grid | None]]
+    agency: str
+    date: str
+
+
+def page(report: Report, raw: bool = False) -> Page:
+    fmt = format_of(report)
+    grids = tables(fmt, report, raw)
+    agency, date = signature(report)
+    return Page(
+        title(report),
+        [(heading, paragraphs(text), grids.get(sid)) for sid, heading, text in sections(report, fmt)],
+        agency,
+        date,
+    )
+
+
+def flat(grid: Grid) -> list[list[str]]:
+    """The grid with every covered slot filled (Markdown has no spans): labels are repeated, value
+    slots covered by a spanning value stay blank so no number is printed twice."""
+    taken: dict[tuple[int, int], str] = {}
+    for r, row in enumerate(grid):
+        col = 0
+        for c in row:
+            while (r, col) in taken:
+                col += 1
+            for dr in range(c.rowspan):
+                for dc in range(c.colspan):
+                    first = (dr, dc) == (0, 0)
+                    taken[(r + dr, col + dc)] = c.text if first or not c.cell_id else ""
+            col += c.colspan
+    width = max((k[1] for k in taken), default=-1) + 1
+    return [[taken.get((r, c), "") for c in range(width)] for r in range(len(grid))]
+
+
+def origins(grid: Grid) -> list[tuple[int, int, LCell]]:
+    """(row, grid column, cell) of every origin cell: where each spanning cell starts."""
+    out: list[tuple[int, int, LCell]] = []
+    taken: set[tuple[int, int]] = set()
+    for r, row in enumerate(grid):
+        col = 0
+        for c in row:
+            while (r, col) in taken:
+                col += 1
+            out.append((r, col, c))
+            taken.update((r + dr, col + dc) for dr in range(c.rowspan) for dc in range(c.colspan))
+            col += c.colspan
+    return out
+
+
+def width(grid: Grid) -> int:
+    return sum(c.colspan for c in grid[0]) if grid else 0
