@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -158,6 +159,71 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20), default="editor")
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class LedgerApplication(Base):
+    """A disclosure application registered by an agency (the desk's ledger)."""
+
+    __tablename__ = "ledger_application"
+    __table_args__ = (UniqueConstraint("agency_id", "number", name="uq_ledger_application_agency_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    number: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(20))
+    received: Mapped[dt.date] = mapped_column(Date, index=True)
+    applicant_type: Mapped[str] = mapped_column(String(20))
+    applicant: Mapped[str] = mapped_column(String(200))
+    applicant_id: Mapped[str] = mapped_column(String(100), default="")
+    request: Mapped[str] = mapped_column(Text)
+    handler: Mapped[str] = mapped_column(String(100), default="")
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class LedgerEvent(Base):
+    """One step of an application's timeline. Append-only: rows are inserted, never updated or deleted."""
+
+    __tablename__ = "ledger_event"
+    __table_args__ = (UniqueConstraint("application_id", "seq", name="uq_ledger_event_application_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("ledger_application.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(30))
+    date: Mapped[dt.date] = mapped_column(Date)
+    actor: Mapped[str] = mapped_column(String(100))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    document_no: Mapped[str] = mapped_column(String(60), default="")
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class DeskYear(Base):
+    """What an agency enters for its annual report besides the ledger: table 二 and the narrative."""
+
+    __tablename__ = "desk_year"
+    __table_args__ = (UniqueConstraint("agency_id", "year", name="uq_desk_year_agency_year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    t2: Mapped[dict[str, Any]] = mapped_column(JSON)
+    sections: Mapped[dict[str, Any]] = mapped_column(JSON)
+    signature_date: Mapped[dt.date | None] = mapped_column(Date)
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CalendarDay(Base):
+    """The editable override table of working days (years the calendar package does not know yet)."""
+
+    __tablename__ = "calendar_day"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    workday: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(100), default="")
+    added_by: Mapped[str] = mapped_column(String(100), default="")
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 # Objects created by hand in the migration (FTS5 table and its shadow tables, PG's generated tsvector
