@@ -390,7 +390,12 @@ def demo_corpus(
 @app.command("user-add")
 def user_add(
     username: Annotated[str, typer.Argument(help="用户名  User name")],
-    role: Annotated[str, typer.Option("--role", help="admin | editor | viewer")] = "editor",
+    role: Annotated[
+        str, typer.Option("--role", help="admin | editor | viewer | staff | supervisor")
+    ] = "editor",
+    agency: Annotated[
+        str, typer.Option("--agency", help="所属机关（名称或 #编号；staff/supervisor 必填）  Agency")
+    ] = "",
     db: DbOpt = "sqlite:///gongkai.db",
     password: Annotated[
         str,
@@ -400,10 +405,22 @@ def user_add(
     ] = "",
 ) -> None:
     """添加本地账户（上传、编辑需要登录）。Add a local account (uploading and editing need a login)."""
+    from .desk.access import AGENCY_ROLES, ROLES
     from .store import Store
+    from .store.directory import AgencyLookupError, find_agency
 
-    Store.open(db).add_user(username, password, role)
-    _console().print(f"已添加用户 {escape(username)}（{role}）")
+    store = Store.open(db)
+    if role not in ROLES:
+        raise typer.BadParameter(f"角色须为 {' | '.join(ROLES)}")
+    if role in AGENCY_ROLES and not agency:
+        raise typer.BadParameter(f"角色 {role} 须用 --agency 指定所属机关")
+    try:
+        row = find_agency(store, agency) if agency else None
+    except AgencyLookupError as e:
+        raise typer.BadParameter(str(e)) from e
+    store.add_user(username, password, role, row["id"] if row else None)
+    where = f"，{escape(row['name'])}" if row else ""
+    _console().print(f"已添加用户 {escape(username)}（{role}{where}）")
 
 
 @app.command()

@@ -463,18 +463,26 @@ class Store:
         }
 
     # ---- accounts -----------------------------------------------------------------------------
-    def add_user(self, username: str, password: str, role: str = "editor") -> int:
-        """A local account; the password is stored only as an Argon2 hash."""
+    def add_user(
+        self, username: str, password: str, role: str = "editor", agency_id: int | None = None
+    ) -> int:
+        """A local account; the password is stored only as an Argon2 hash. Desk staff and supervisors
+        belong to an agency (see desk.access)."""
         from argon2 import PasswordHasher
 
-        if role not in ("admin", "editor", "viewer"):
+        from ..desk.access import AGENCY_ROLES, ROLES
+
+        if role not in ROLES:
             raise ValueError(f"unknown role: {role}")
+        if role in AGENCY_ROLES and agency_id is None:
+            raise ValueError(f"role {role} needs an agency")
         with self.engine.begin() as conn:
             return conn.execute(
                 insert(User.__table__).values(
                     username=username,
                     password_hash=PasswordHasher().hash(password),
                     role=role,
+                    agency_id=agency_id,
                     created_at=utcnow(),
                 )
             ).inserted_primary_key[0]
