@@ -1,0 +1,163 @@
+"""Web and API latency (p50/p95) with N reports in the database, through a real server over HTTP.
+
+    .venv/bin/python bench/bench_web.py --reports 10000 --db sqlite:///bench/web-10k.db
+    .venv/bin/python bench/bench_web.py --reports 10000 --db postgresql+psycopg://postgres@127.0.0.1:5432/gongkai_bench_web
+
+The database is filled once with synthetic reports (gongkai.demo.synthetic: deterministic, every
+region level, both formats, some with errors) and reused by later runs. Then `gongkai serve` runs
+in its own process and one client requests each endpoint ``--requests`` times with varied
+parameters, the way a reviewer clicks through, and prints p50/p95/max per endpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from gongkai import regions
+from gongkai.demo import DEPARTMENTS, _break, _region, synthetic
+from gongkai.report import Agency
+from gongkai.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def fill(store: Store, n: int, seed: int = 7) -> int:
+    """Add synthetic reports until the store holds ``n``; returns how many were added."""
+    have = store.counts()["reports"]
+    if have >= n:
+        return 0
+    rng = random.Random(seed)
+    counties = [r.code for r in regions.regions() if r.level == "county"]
+    years = range(2019, 2026)
+    added, t0 = 0, time.perf_counter()
+    k = 0
+    batch = []
+    save_many = getattr(store, "save_reports", None)
+    while have + added < n:
+        code = counties[k % len(counties)]
+        region = _region(code)
+        place = f"{region.city or ''}{region.county or ''}"
+        dept = k // len(counties)
+        name = f"{place}人民政府" if dept == 0 else f"{place}{DEPARTMENTS[(dept - 1) % len(DEPARTMENTS)]}"
+        agency = Agency(name, "government" if dept == 0 else "department", region)
+        state: dict = {"forward": {}, "in_force": {}}
+        for year in years:
+            report, state = synthetic(agency, year, state["forward"], rng, state["in_force"])
+            if rng.random() < 0.15:
+                _break(report, rng)
+            from gongkai.rules import run_rules
+
+            report.findings = run_rules(report)
+            sha = f"{k:08x}{year:04d}".ljust(64, "0")
+            if save_many:
+                batch.append((report, sha, f"bench/{k}/{year}"))
+                if len(batch) >= 500:
+                    save_many(batch)
+                    batch = []
+            else:
+                store.save_report(report, sha, f"bench/{k}/{year}")
+            added += 1
+            if have + added >= n:
+                break
+        k += 1
+        if k % 200 == 0:
+            print(f"  {have + added} reports ({added / (time.perf_counter() - t0):.0f}/s)", file=sys.stderr)
+    if batch:
+        save_many(batch)
+    return added
+
+
+def percentile(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reports", type=int, default=10_000)
+    ap.add_argument("--db", default="sqlite:///bench/web-10k.db")
+    ap.add_argument("--requests", type=int, default=100)
+    ap.add_argument("--port", type=int, default=8765)
+    args = ap.parse_args()
+    if args.db.startswith("postgresql"):
+        import psycopg
+
+        name = args.db.rsplit("/", 1)[1]
+        with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as c:
+            if not c.execute("select 1 from pg_database where datname=%s", (name,)).fetchone():
+                c.execute(f'create database "{name}"')
+    store = Store.open(args.db)
+    t0 = time.perf_counter()
+    added = fill(store, args.reports)
+    if added:
+        print(f"filled {added} reports in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    rows = store.report_rows()
+    store.close()
+    ids = [r["version_id"] for r in rows]
+    years = sorted({r["year"] for r in rows if r["year"]})
+    provinces = sorted({r["region_code"][:2] for r in rows if r["region_code"]})
+    names = [r["agency"] for r in rows]
+    print(f"{len(ids)} reports in {args.db}")
+
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gongkai"), "serve", "--db", args.db, "--port", str(args.port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "GONGKAI_LOG": "warning"},
+    )
+    base = f"http://127.0.0.1:{args.port}"
+    try:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            for _ in range(100):
+                try:
+                    client.get("/api/aggregates")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            rng = random.Random(1)
+            endpoints = {
+                "dashboard /": lambda: "/",
+                "report list /reports?year=": lambda: f"/reports?year={rng.choice(years)}",
+                "report page /reports/{id}": lambda: f"/reports/{rng.choice(ids)}",
+                "compare /compare?year=&region=": lambda: (
+                    f"/compare?year={rng.choice(years)}&region={rng.choice(provinces)}"
+                ),
+                "agency page /agency?name=": lambda: f"/agency?name={rng.choice(names)}",
+                "API /api/reports?year=": lambda: f"/api/reports?year={rng.choice(years)}&limit=100",
+                "API /api/reports/{id}": lambda: f"/api/reports/{rng.choice(ids)}",
+                "API /api/aggregates": lambda: "/api/aggregates",
+                "API /api/compare": lambda: (
+                    f"/api/compare?year={rng.choice(years)}&region={rng.choice(provinces)}"
+                ),
+            }
+            print(f"{'endpoint':36} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+            for label, url in endpoints.items():
+                client.get(url())  # warm
+                times = []
+                for _ in range(args.requests):
+                    u = url()
+                    t = time.perf_counter()
+                    r = client.get(u)
+                    times.append((time.perf_counter() - t) * 1000)
+                    if r.status_code != 200:
+                        raise SystemExit(f"{u}: HTTP {r.status_code}")
+                print(
+                    f"{label:36} {statistics.median(times):8.1f} {percentile(times, 95):8.1f} {max(times):8.1f}"
+                )
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(10)
+
+
+if __name__ == "__main__":
+    main()
