@@ -379,12 +379,45 @@ def demo_corpus(
     first: Annotated[int, typer.Option("--from", help="起始年度  First year")] = 2019,
     last: Annotated[int, typer.Option("--to", help="结束年度  Last year")] = 2025,
     seed: Annotated[int, typer.Option("--seed")] = 2026,
+    reports: Annotated[
+        int, typer.Option("--reports", help="报告份数（全国机关层级）  Number of reports, national hierarchy")
+    ] = 0,
+    formats: Annotated[
+        str, typer.Option("--formats", help="mix 或 md,txt,html,docx,pdf,scan  Formats (with --reports)")
+    ] = "mix",
+    workers: Annotated[int, typer.Option("--workers", "-j", help="并行进程数  Parallel workers")] = 0,
 ) -> None:
     """生成演示用的合成报告（各种格式，部分含错误）。Write a synthetic corpus (every format, some with errors)."""
-    from .demo import generate
+    if not reports:
+        from .demo import generate
 
-    files = generate(out, agencies=agencies, years=range(first, last + 1), seed=seed)
-    _console().print(f"已生成 {len(files)} 份报告到 {out}")
+        files = generate(out, agencies=agencies, years=range(first, last + 1), seed=seed)
+        _console().print(f"已生成 {len(files)} 份报告到 {out}")
+        return
+    import os
+
+    from .corpus import generate_corpus, parse_formats
+
+    try:
+        mix = parse_formats(formats)
+    except ValueError as e:
+        _console().print(f"[bold red]✗[/] {escape(str(e))}")
+        raise typer.Exit(2) from None
+    with _console().status("生成中…") as status:
+        s = generate_corpus(
+            out,
+            reports,
+            formats=mix,
+            seed=seed,
+            years=range(first, last + 1),
+            workers=workers or os.cpu_count() or 1,
+            progress=lambda t: status.update(f"已生成 {t.files}/{reports} 份"),
+        )
+    fmts = "，".join(f"{k} {v}" for k, v in sorted(s.by_format.items()))
+    _console().print(
+        f"已生成 {s.files} 份报告（{s.agencies} 个机关，{s.errors} 份含错误；{fmts}）到 {out}，"
+        f"共 {s.bytes / 1e6:.1f} MB，用时 {s.seconds:.1f} 秒"
+    )
 
 
 @app.command("user-add")
