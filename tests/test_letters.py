@@ -290,3 +290,23 @@ def test_answer_variants_from_event_data():
     text = _text(render_letter(app, events, 2, AGENCY))
     assert f"{LAW}第三十六条第（五）项" in text and "行政机关为深圳市规划和自然资源局南山管理局。" in text
     assert "60日内向深圳市南山区人民政府申请行政复议" in text
+
+
+def test_per_application_fee_notice_from_form_data():
+    app, events = _app("2026-0202"), _timeline("other.no_fee")
+    text = _text(render_letter(app, events, 2, AGENCY))
+    assert "计收方式为按件计收，应缴金额为人民币100元" in text and "第12件申请" in text
+    assert "以本通知发出之日计算，截止日期为2026年10月29日" in text  # 9-25~27 Mid-autumn, 10-1~7 off
+    events[1].data |= {
+        "amount": "100.5",
+        "notice_received": "2026-09-28",
+        "pay_how": "通过非税收入缴款码缴纳",
+    }
+    text = _text(render_letter(app, events, 2, AGENCY))
+    assert (
+        "人民币100.50元" in text
+        and "（截止日期为2026年10月30日）。缴费方式：通过非税收入缴款码缴纳。" in text
+    )
+    events[1].data["amount"] = "一百元"
+    with pytest.raises(LetterError, match="缴费金额"):
+        render_letter(app, events, 2, AGENCY)

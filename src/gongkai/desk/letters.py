@@ -198,11 +198,12 @@ def _extension(f: dict[str, str], app: Application, h: list[Event], s: State, ca
 def _fee(f: dict[str, str], app: Application, h: list[Event], s: State, cal: WorkCalendar) -> str:
     e = h[-1]
     method = str(e.data["method"]).removesuffix("计收")
-    amount = e.data["amount"]
+    try:
+        amount = float(e.data["amount"])  # data from a form may hold it as text
+    except (TypeError, ValueError) as err:
+        raise LetterError(f"缴费金额“{e.data['amount']}”无效") from err
     f["method"] = method
-    f["amount"] = (
-        f"{amount:.2f}" if isinstance(amount, float) and not amount.is_integer() else str(int(amount))
-    )
+    f["amount"] = str(int(amount)) if amount.is_integer() else f"{amount:.2f}"
     if e.data.get("basis"):
         f["fee_basis"] = _sentence(str(e.data["basis"]))
     elif method == "按量" and e.data.get("pages"):
