@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from gongkai.store import Store
+
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(__import__("os").environ.get("GONGKAI_SHARED", ROOT.parent / "shared"))
+SHARED = Path(os.environ.get("GONGKAI_SHARED", ROOT.parent / "shared"))
 SEEDS = SHARED / "seeds"
 
 
@@ -22,26 +27,63 @@ def seeds() -> dict[str, Path]:
     return {p: seed_path(p) for p in ("000", "001", "002", "003", "004")}
 
 
-_pg_count = iter(range(1_000_000))
+# PostgreSQL for the tests that run on both backends (127.0.0.1:5432, trust auth; `.ci/run` starts it).
+PG_ADMIN = os.environ.get("GONGKAI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
-@pytest.fixture
-def pg_url():
-    """A fresh PostgreSQL database for one test (dropped after it); fails if PostgreSQL is unreachable."""
-    import os
-
+@contextmanager
+def pg_database(name: str) -> Iterator[str]:
+    """A database of its own, dropped at the end; the test fails if PostgreSQL is unreachable."""
     import psycopg
 
-    admin_url = os.environ.get("GONGKAI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-    name = f"gongkai_t{os.getpid()}_{next(_pg_count)}"
     try:
-        admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=5)
+        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as e:
-        pytest.fail(f"PostgreSQL unreachable at {admin_url} (set GONGKAI_TEST_PG): {e}")
+        pytest.fail(f"PostgreSQL unreachable at {PG_ADMIN} (set GONGKAI_TEST_PG): {e}")
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
     admin.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
-    base = admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
     try:
         yield f"{base}/{name}"
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+_pg_count = iter(range(1_000_000))
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test (dropped after it); fails if PostgreSQL is unreachable."""
+    with pg_database(f"gongkai_t{os.getpid()}_{next(_pg_count)}") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """``gongkai_test_<pid>`` for the session; tests empty it with ``reset_pg`` before use."""
+    with pg_database(f"gongkai_test_{os.getpid()}") as url:
+        yield url
+
+
+def reset_pg(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    eng = create_engine(url)
+    with eng.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    eng.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty store, once on SQLite (temp file) and once on PostgreSQL."""
+    if request.param == "sqlite":
+        s = Store.open(f"sqlite:///{tmp_path / 'g.db'}")
+    else:
+        url = request.getfixturevalue("pg_server")
+        reset_pg(url)
+        s = Store.open(url, files_dir=tmp_path / "files")
+    yield s
+    s.close()

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import copy
-import os
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from alembic import command
@@ -18,53 +15,11 @@ from gongkai.store import Store, alembic_config
 from .conftest import SEEDS, seed_path
 
 SEED_IDS = ("000", "001", "002", "003", "004")
-PG_ADMIN = os.environ.get("GONGKAI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 @pytest.fixture(scope="session")
 def parsed() -> dict[str, Report]:
     return {p: api.parse(seed_path(p)) for p in SEED_IDS}
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[str]:
-    """Create ``gongkai_test_<pid>`` for the session and drop it at the end; fail if PG is unreachable."""
-    import psycopg
-
-    name = f"gongkai_test_{os.getpid()}"
-    try:
-        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as e:
-        pytest.fail(f"PostgreSQL unreachable at {PG_ADMIN} (set GONGKAI_TEST_PG): {e}")
-    admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    admin.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
-    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    try:
-        yield f"{base}/{name}"
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-
-
-def _reset_pg(url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    eng = create_engine(url)
-    with eng.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    eng.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        s = Store.open(f"sqlite:///{tmp_path / 'g.db'}")
-    else:
-        url = request.getfixturevalue("pg_server")
-        _reset_pg(url)
-        s = Store.open(url, files_dir=tmp_path / "files")
-    yield s
-    s.close()
 
 
 def _save_seeds(store: Store, parsed: dict[str, Report]) -> dict[str, int]:

@@ -436,6 +436,13 @@ class Store:
             rows = conn.execute(select(*cols).where(V.c.report_id == report_id).order_by(V.c.id))
             return [{**r._mapping, "version_id": r.id, "is_current": bool(r.is_current)} for r in rows]
 
+    def version_file(self, version_id: int) -> dict[str, Any] | None:
+        """The original a version was read from (sha256, source, media type); None for no such version."""
+        cols = [V.c.sha256, V.c.source, V.c.media_type]
+        with self.engine.connect() as conn:
+            row = conn.execute(select(*cols).where(V.c.id == version_id)).first()
+        return dict(row._mapping) if row is not None else None
+
     def counts(self) -> dict[str, Any]:
         """Dashboard numbers over current versions."""
         cur = self._current().subquery()

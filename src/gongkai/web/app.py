@@ -28,6 +28,7 @@ from ..rules import run_cross_year
 from ..store import Store
 from ..writer import html_table
 from ..writer.layout import tables
+from .original import PDFIUM_LOCK, PageCache, Pane, PaneCache, build_pane, page_png
 
 HERE = Path(__file__).parent
 MEDIA = {
@@ -61,6 +62,12 @@ TEXT = {
         "export": "导出",
         "none": "无",
         "lang": "English",
+        "original": "原件",
+        "src_loading": "正在载入原件……",
+        "src_hint": "点击表中的数字，原件中对应的位置会被标出。",
+        "src_at": "出处",
+        "src_missing": "原件中未能定位这个数字",
+        "src_unshown": "无法显示原件",
     },
     "en": {
         "title": "gongkai open-government report review",
@@ -86,6 +93,12 @@ TEXT = {
         "export": "export",
         "none": "none",
         "lang": "中文",
+        "original": "Original",
+        "src_loading": "loading the original…",
+        "src_hint": "Click a number in the tables to mark its place in the original.",
+        "src_at": "source",
+        "src_missing": "this number could not be placed in the original",
+        "src_unshown": "the original cannot be shown",
     },
 }
 
@@ -158,7 +171,8 @@ def create_app(db: str = "sqlite:///gongkai.db", store: Store | None = None) -> 
         name = Path(file.filename or "upload").name
         sha = store.put_file(data, name)  # the original is kept whatever happens next
         try:
-            report = parse_bytes(data, name)
+            with PDFIUM_LOCK:  # page images are drawn with pdfium in other threads
+                report = parse_bytes(data, name)
         except GongkaiError as e:
             store.record_failure(name, sha, e.problem, e.problem_en)
             return page(request, "upload.html", status_code=422, error=e.line())
@@ -243,14 +257,52 @@ def create_app(db: str = "sqlite:///gongkai.db", store: Store | None = None) -> 
 
     @app.get("/reports/{version_id}/original")
     def original(version_id: int) -> Response:
-        row = next((r for r in store.report_rows() if r["version_id"] == version_id), None)
-        if row is None:
-            raise HTTPException(404, "no such report version")
+        sha = _file(store, version_id)["sha256"]
         return Response(
-            store.get_file(row["sha256"]),
+            store.get_file(sha),
             media_type="application/octet-stream",
-            headers={"Content-Disposition": f"attachment; filename={row['sha256'][:12]}"},
+            headers={"Content-Disposition": f"attachment; filename={sha[:12]}"},
         )
+
+    # The original beside the report: loaded by the report page after it is shown, built once per file.
+    panes = PaneCache()
+    page_images = PageCache(store.files.root / ".pages")
+
+    def pane_of(version_id: int) -> Pane:
+        sha = _file(store, version_id)["sha256"]
+
+        def make() -> Pane:
+            cells = _load(store, version_id).cells
+            try:
+                data = store.get_file(sha)
+            except FileNotFoundError:
+                return Pane("none", problem="文件库中没有这份原件", problem_en="the original is not in the file store")
+            return build_pane(data, cells, lambda n: f"/reports/{version_id}/pages/{n}.png")
+
+        return panes.get((version_id, sha), make)
+
+    @app.get("/reports/{version_id}/source", response_class=HTMLResponse)
+    def source_pane(request: Request, version_id: int) -> HTMLResponse:
+        return page(request, "original.html", pane=pane_of(version_id), version_id=version_id)
+
+    @app.get("/reports/{version_id}/pages/{no}.png")
+    def page_image(version_id: int, no: int) -> Response:
+        sha = _file(store, version_id)["sha256"]
+        try:
+            png = page_images.get(sha, no, lambda: page_png(store.get_file(sha), no))
+        except (LookupError, FileNotFoundError) as e:
+            raise HTTPException(404, f"no page {no}") from e
+        # A page of a content-addressed file never changes.
+        return Response(png, media_type="image/png", headers={"Cache-Control": "max-age=86400, immutable"})
+
+    @app.get("/api/reports/{version_id}/cells/{cell_id}/source")
+    def api_cell_source(version_id: int, cell_id: str) -> dict[str, Any]:
+        """Where a cell's number stands in the original: a line and span, a table cell, or a page box
+        in the page image's pixels (top-left origin)."""
+        where = pane_of(version_id).where.get(cell_id)
+        if where is None:
+            raise HTTPException(404, f"cell {cell_id} has no place in the original")
+        return {"cell": cell_id, **where}
 
     # ---- REST API -------------------------------------------------------------------------------
     @app.get("/api/reports")
@@ -385,6 +437,13 @@ def _cross_year(store: Store, report: Report) -> list:
         if r["agency"] == report.agency.name and (r["region_code"] or None) == code
     ]
     return run_cross_year(store.load_report(prev[0]["version_id"]), report) if prev else []
+
+
+def _file(store: Store, version_id: int) -> dict[str, Any]:
+    info = store.version_file(version_id)
+    if info is None:
+        raise HTTPException(404, f"no report version {version_id}")
+    return info
 
 
 def _load(store: Store, version_id: int) -> Report:
