@@ -339,6 +339,9 @@ def create_app(db: str = "sqlite:///gongkai.db", store: Store | None = None) -> 
             headers={"Content-Disposition": f"attachment; filename=gongkai-{shape}.{format}"},
         )
 
+    from .desk import router as desk_router  # the agency desk: ledger, deadlines, letters, annual report
+
+    app.include_router(desk_router(store, page))
     return app
 
 

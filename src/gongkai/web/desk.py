@@ -1,0 +1,711 @@
+"""The agency desk in the browser and as JSON: ledger, deadlines, timelines, letters, the annual report.
+
+Every request re-reads the account (role and agency) and asks ``desk.access`` whether it may read or
+change the agency it names: staff only their own agency, supervisors their subordinates read-only,
+admins everything. Pages redirect an anonymous visitor to the login; the API answers 401. Every write
+needs the session's CSRF token (form field ``csrf`` or header ``X-CSRF-Token``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from ..desk import access
+from ..desk.forms import (
+    DUPLICATE,
+    FIELDS,
+    allowed_events,
+    application_from,
+    describe,
+    event_from,
+    next_number,
+    parse_date,
+    status_text,
+)
+from ..desk.ledger import (
+    APPLICANT_TYPES,
+    CHANNELS,
+    EVENTS,
+    LETTERS,
+    OUTCOMES,
+    Application,
+    Event,
+    LedgerError,
+    answered_late,
+    deadline,
+    fold,
+)
+from ..desk.tally import YearInputs
+from ..formats import format_for_year
+from ..store import Store
+from ..store.directory import agency_row, agency_rows, desk_agencies, user_row
+from ..store.ledger import Due, Ledger
+from ..writer import html_table, render, tables
+from .app import _check_csrf, _csrf
+from .desk_text import DESK_TEXT
+
+SOON_DAYS = 5  # 即将到期: due within this many working days
+DOWNLOADS = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+    "html": "text/html; charset=utf-8",
+    "md": "text/markdown; charset=utf-8",
+}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_XLSX = 20 * 1024 * 1024
+Page = Callable[..., HTMLResponse]
+
+
+def _has(module: str) -> bool:
+    return importlib.util.find_spec(f"gongkai.desk.{module}") is not None
+
+
+class ApplicationIn(BaseModel):
+    number: str = ""  # blank: the next free number of the receipt year
+    channel: str
+    received: dt.date
+    applicant_type: str
+    applicant: str
+    applicant_id: str = ""
+    request: str
+    handler: str = ""
+
+
+class EventIn(BaseModel):
+    kind: str
+    date: dt.date
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+def _lang(request: Request) -> str:
+    return "en" if request.query_params.get("lang") == "en" else "zh"
+
+
+def _suffix(request: Request) -> str:
+    return "?lang=en" if _lang(request) == "en" else ""
+
+
+def _today(text: str | None) -> dt.date:
+    if not text:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as e:
+        raise HTTPException(422, "today 应为 YYYY-MM-DD") from e
+
+
+def _attachment(data: bytes, media: str, name: str) -> Response:
+    ascii_name = name.encode("ascii", "ignore").decode() or "download"
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    return Response(data, media_type=media, headers={"Content-Disposition": disposition})
+
+
+def router(store: Store, page: Page) -> APIRouter:
+    """The desk's routes over ``store``; ``page`` renders a template with the workbench's context."""
+    r = APIRouter()
+    ledger = Ledger(store)
+    letters_on, excel_on = _has("letters"), _has("excel")
+
+    # ---- who is asking --------------------------------------------------------------------------
+
+    def current(request: Request, api: bool) -> dict[str, Any]:
+        """The logged-in account as it is now; anonymous → login redirect (pages) or 401 (API)."""
+        sess = request.session.get("user")
+        row = user_row(store, sess["id"]) if sess and "id" in sess else None
+        if row is None:
+            if api:
+                raise HTTPException(401, "请先登录")
+            target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+            raise HTTPException(303, "请先登录", headers={"Location": f"/login?next={target}"})
+        if row["role"] not in access.DESK_ROLES:
+            raise HTTPException(403, "该账户没有台账权限")
+        return row
+
+    def home(user: dict[str, Any]) -> dict[str, Any] | None:
+        return agency_row(store, user["agency_id"]) if user.get("agency_id") is not None else None
+
+    def agency_for(
+        request: Request, agency_id: int, *, api: bool = False, write: bool = False
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        user = current(request, api)
+        agency = agency_row(store, agency_id)
+        if agency is None:
+            raise HTTPException(404, f"没有编号为{agency_id}的机关")
+        if not access.can_read(user, agency, home(user)):
+            raise HTTPException(403, "无权查看该机关的台账")
+        if write and not access.can_write(user, agency):
+            raise HTTPException(403, "无权修改该机关的台账")
+        return user, agency
+
+    def check_token(request: Request, form_token: str | None = None) -> None:
+        _check_csrf(
+            request, form_token if form_token is not None else request.headers.get("x-csrf-token", "")
+        )
+
+    def application_in(agency_id: int, app_id: int) -> tuple[Application, list[Event]]:
+        try:
+            if ledger.agency_of(app_id) != agency_id:
+                raise HTTPException(404, f"该机关没有编号为{app_id}的申请")
+            return ledger.get(app_id)
+        except LedgerError as e:
+            raise HTTPException(404, str(e)) from e
+
+    def render_page(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
+        ctx.setdefault("can_write", False)
+        return page(
+            request,
+            name,
+            status_code=status_code,
+            d=DESK_TEXT[_lang(request)],
+            letters_on=letters_on,
+            excel_on=excel_on,
+            **ctx,
+        )
+
+    # ---- views over the ledger -----------------------------------------------------------------
+
+    def rows(agency_id: int, q: str, today: dt.date) -> list[dict[str, Any]]:
+        due = {x.app.id: x for x in ledger.open_deadlines([agency_id], today)}
+        out = []
+        for app, events in ledger.applications([agency_id]):
+            if q and not any(q.lower() in (v or "").lower() for v in _searchable(app)):
+                continue
+            out.append(_row(app, events, due.get(app.id)))
+        return out
+
+    def due_view(agency_id: int, view: str, today: dt.date, q: str = "") -> list[Due]:
+        items = ledger.open_deadlines([agency_id], today)
+        if q:
+            items = [x for x in items if any(q.lower() in (v or "").lower() for v in _searchable(x.app))]
+        if view == "soon":
+            return [x for x in items if x.days_left is not None and 0 <= x.days_left <= SOON_DAYS]
+        if view == "overdue":
+            return [x for x in items if x.days_left is not None and x.days_left < 0]
+        return items
+
+    # ---- pages -----------------------------------------------------------------------------------
+
+    @r.get("/desk", response_class=HTMLResponse)
+    def desk_home(request: Request, q: str = "") -> HTMLResponse:
+        user = current(request, api=False)
+        listed = _listed(store, user, home(user), q)
+        for a in listed:
+            mine = ledger.open_deadlines([a["id"]])
+            a["open"] = len(mine)
+            a["overdue"] = sum(1 for x in mine if x.days_left is not None and x.days_left < 0)
+        return render_page(request, "desk_home.html", agencies=listed, q=q, admin=user["role"] == "admin")
+
+    @r.get("/desk/calendar", response_class=HTMLResponse)
+    def calendar_page(request: Request) -> HTMLResponse:
+        user = current(request, api=False)
+        return render_page(request, "desk_calendar.html", **_calendar_ctx(ledger, user), moved=None, error="")
+
+    @r.post("/desk/calendar", response_class=HTMLResponse)
+    async def calendar_set(request: Request) -> Response:
+        user = current(request, api=False)
+        form = await request.form()
+        check_token(request, str(form.get("csrf", "")))
+        if not access.can_edit_calendar(user):
+            raise HTTPException(403, "只有管理员可以修改节假日日历")
+        try:
+            year = int(str(form.get("year", "")).strip())
+            days = _calendar_days(year, str(form.get("holidays", "")), str(form.get("workdays", "")))
+            moved = ledger.set_calendar_year(year, days, user["username"], str(form.get("note", ""))[:100])
+        except (ValueError, LedgerError) as e:
+            ctx = _calendar_ctx(ledger, user)
+            return render_page(request, "desk_calendar.html", 422, **ctx, moved=None, error=_msg(e))
+        shown = [{"app": a, "before": b, "after": after} for a, b, after in moved]  # admin: reads all
+        return render_page(
+            request, "desk_calendar.html", **_calendar_ctx(ledger, user), moved=shown, error=""
+        )
+
+    @r.get("/desk/{agency_id}", response_class=HTMLResponse)
+    def ledger_page(
+        request: Request, agency_id: int, q: str = "", view: str = "all", today: str | None = None
+    ) -> HTMLResponse:
+        user, agency = agency_for(request, agency_id)
+        day = _today(today)
+        ctx: dict[str, Any] = {"agency": agency, "q": q, "view": view, "today": day}
+        ctx["can_write"] = access.can_write(user, agency)
+        dues = ledger.open_deadlines([agency_id], day)
+        ctx["gaps"] = sum(1 for x in dues if any(f.startswith("calendar_gap") for f in x.flags))
+        ctx["counts"] = {
+            "open": len(dues),
+            "soon": len(due_view(agency_id, "soon", day)),
+            "overdue": len(due_view(agency_id, "overdue", day)),
+        }
+        years = sorted({a.received.year for a, _ in ledger.applications([agency_id])} | {day.year - 1})
+        ctx["years"] = years
+        if view in ("soon", "overdue", "handler"):
+            items = due_view(agency_id, "all" if view == "handler" else view, day, q)
+            ctx["dues"] = items
+            ctx["groups"] = _by_handler(items) if view == "handler" else None
+            ctx["rows"] = None
+        else:
+            ctx["view"], ctx["rows"], ctx["dues"], ctx["groups"] = "all", rows(agency_id, q, day), None, None
+        return render_page(request, "desk_ledger.html", **ctx)
+
+    @r.get("/desk/{agency_id}/register", response_class=HTMLResponse)
+    def register_form(request: Request, agency_id: int) -> HTMLResponse:
+        user, agency = agency_for(request, agency_id, write=True)
+        today = dt.date.today()
+        values = {"received": today.isoformat(), "handler": user["username"], "channel": "online"}
+        values["number"] = next_number([a.number for a, _ in ledger.applications([agency_id])], today.year)
+        return render_page(request, "desk_register.html", **_register_ctx(agency, values), error="")
+
+    @r.post("/desk/{agency_id}/register", response_class=HTMLResponse)
+    async def register(request: Request, agency_id: int) -> Response:
+        user, agency = agency_for(request, agency_id, write=True)
+        form = await request.form()
+        check_token(request, str(form.get("csrf", "")))
+        values = {k: str(form.get(k, "")) for k in _REGISTER_FIELDS}
+        try:
+            app = application_from(agency["name"], values)
+            app_id = ledger.register(app, user["username"], agency_id=agency_id)
+        except LedgerError as e:
+            ctx = _register_ctx(agency, values)
+            return render_page(request, "desk_register.html", 422, **ctx, error=str(e))
+        return RedirectResponse(f"/desk/{agency_id}/applications/{app_id}{_suffix(request)}", 303)
+
+    @r.get("/desk/{agency_id}/applications/{app_id}", response_class=HTMLResponse)
+    def application_page(request: Request, agency_id: int, app_id: int) -> HTMLResponse:
+        user, agency = agency_for(request, agency_id)
+        return render_page(request, "desk_application.html", **app_ctx(user, agency, app_id), error="")
+
+    @r.post("/desk/{agency_id}/applications/{app_id}/events", response_class=HTMLResponse)
+    async def add_event(request: Request, agency_id: int, app_id: int) -> Response:
+        user, agency = agency_for(request, agency_id, write=True)
+        form = await request.form()
+        check_token(request, str(form.get("csrf", "")))
+        application_in(agency_id, app_id)
+        data = {k: form.get(k) for k in FIELDS}
+        try:
+            ev = event_from(str(form.get("kind", "")), str(form.get("date", "")), user["username"], data)
+            ledger.append(app_id, ev)
+        except LedgerError as e:
+            ctx = app_ctx(user, agency, app_id)
+            return render_page(request, "desk_application.html", 422, **ctx, error=str(e))
+        return RedirectResponse(f"/desk/{agency_id}/applications/{app_id}{_suffix(request)}", 303)
+
+    def app_ctx(user: dict[str, Any], agency: dict[str, Any], app_id: int) -> dict[str, Any]:
+        app, events = application_in(agency["id"], app_id)
+        cal = ledger.calendar()
+        state = fold(app, events)
+        same = ledger.repeats(app_id) if state.status == "open" else []
+        return {
+            "agency": agency,
+            "app": app,
+            "events": [
+                {"e": e, "details": describe(e), "letter": e.kind in LETTERS and bool(e.document_no)}
+                for e in events
+            ],
+            "state": state,
+            "status": status_text(state),
+            "outcome": OUTCOMES.get(state.outcome or "", ""),
+            "deadline": deadline(cal, app, state),
+            "late": answered_late(cal, app, events),
+            "repeats": same,
+            "allowed": [(k, EVENTS[k][0]) for k in allowed_events(state)],
+            "fields": FIELDS,
+            "needs": {k: list(v[1]) for k, v in EVENTS.items()},
+            "suggest": DUPLICATE if same else "",
+            "today": max(dt.date.today(), app.received).isoformat(),
+            "can_write": access.can_write(user, agency),
+            "channels": CHANNELS,
+            "types": APPLICANT_TYPES,
+        }
+
+    if letters_on:
+
+        @r.get("/desk/{agency_id}/applications/{app_id}/letters/{seq}")
+        def letter(request: Request, agency_id: int, app_id: int, seq: int) -> Response:
+            from ..desk.letters import LetterError, letter_filename, render_letter
+
+            agency_for(request, agency_id)
+            app, events = application_in(agency_id, app_id)
+            event = next((e for e in events if e.seq == seq), None)
+            if event is None:
+                raise HTTPException(404, f"没有第{seq}个事件")
+            try:
+                data = render_letter(app, events, seq, ledger.agency(agency_id), cal=ledger.calendar())
+            except LetterError as e:
+                raise HTTPException(404, str(e)) from e
+            return _attachment(data, DOWNLOADS["docx"], letter_filename(app, event))
+
+    # ---- the annual report ---------------------------------------------------------------------
+
+    @r.get("/desk/{agency_id}/report/{year}", response_class=HTMLResponse)
+    def report_page(request: Request, agency_id: int, year: int) -> HTMLResponse:
+        user, agency = agency_for(request, agency_id)
+        ctx = _report_ctx(ledger, agency_id, year)
+        return render_page(
+            request, "desk_report.html", **ctx, can_write=access.can_write(user, agency), error=""
+        )
+
+    @r.post("/desk/{agency_id}/report/{year}", response_class=HTMLResponse)
+    async def report_inputs(request: Request, agency_id: int, year: int) -> Response:
+        user, _ = agency_for(request, agency_id, write=True)
+        form = await request.form()
+        check_token(request, str(form.get("csrf", "")))
+        try:
+            inputs = _inputs_from(year, {k: str(v) for k, v in form.items() if isinstance(v, str)})
+            ledger.set_year_inputs(agency_id, year, inputs, user["username"])
+        except (ValueError, LedgerError) as e:
+            ctx = _report_ctx(ledger, agency_id, year)
+            return render_page(request, "desk_report.html", 422, **ctx, can_write=True, error=_msg(e))
+        return RedirectResponse(f"/desk/{agency_id}/report/{year}{_suffix(request)}", 303)
+
+    @r.get("/desk/{agency_id}/report/{year}/{fmt}")
+    def report_download(request: Request, agency_id: int, year: int, fmt: str) -> Response:
+        agency_for(request, agency_id)
+        if fmt not in DOWNLOADS:
+            raise HTTPException(404, f"格式须为 {'、'.join(DOWNLOADS)}")
+        report = ledger.report(agency_id, year)
+        name = f"{report.agency.name}{year}年政府信息公开工作年度报告.{fmt}"
+        return _attachment(render(report, fmt), DOWNLOADS[fmt], name)
+
+    # ---- Excel -----------------------------------------------------------------------------------
+
+    if excel_on:
+
+        @r.get("/desk/{agency_id}/export.xlsx")
+        def export_xlsx(request: Request, agency_id: int) -> Response:
+            from ..desk.excel import export_ledger
+
+            _, agency = agency_for(request, agency_id)
+            data = export_ledger(ledger.applications([agency_id]), cal=ledger.calendar())
+            return _attachment(data, XLSX, f"{agency['name']}台账.xlsx")
+
+        @r.get("/desk/{agency_id}/import", response_class=HTMLResponse)
+        def import_form(request: Request, agency_id: int) -> HTMLResponse:
+            _, agency = agency_for(request, agency_id, write=True)
+            ctx = {"agency": agency, "errors": [], "error": "", "mapping": "", "can_write": True}
+            return render_page(request, "desk_import.html", **ctx)
+
+        @r.post("/desk/{agency_id}/import", response_class=HTMLResponse)
+        async def import_xlsx(request: Request, agency_id: int) -> Response:
+            from ..desk.excel import ExcelImportError, import_ledger
+
+            user, agency = agency_for(request, agency_id, write=True)
+            form = await request.form()
+            check_token(request, str(form.get("csrf", "")))
+            upload = form.get("file")
+            mapping_text = str(form.get("mapping", ""))
+            ctx = {"agency": agency, "mapping": mapping_text, "can_write": True}
+            if upload is None or isinstance(upload, str):
+                return render_page(request, "desk_import.html", 422, **ctx, errors=[], error="请选择文件")
+            data = await upload.read(MAX_XLSX + 1)
+            if len(data) > MAX_XLSX:
+                return render_page(request, "desk_import.html", 413, **ctx, errors=[], error="文件过大")
+            try:
+                mapping = _mapping(mapping_text)
+                n = import_ledger(ledger, data, agency_id, user["username"], mapping or None)
+            except ExcelImportError as e:
+                return render_page(request, "desk_import.html", 422, **ctx, errors=e.errors, error=str(e))
+            except (ValueError, LedgerError) as e:
+                return render_page(request, "desk_import.html", 422, **ctx, errors=[], error=_msg(e))
+            sep = "&" if _suffix(request) else "?"
+            return RedirectResponse(f"/desk/{agency_id}{_suffix(request)}{sep}imported={n}", 303)
+
+    # ---- JSON API --------------------------------------------------------------------------------
+
+    @r.get("/api/desk/session")
+    def api_session(request: Request) -> dict[str, Any]:
+        """Who is logged in, and the CSRF token every write must send as X-CSRF-Token."""
+        user = current(request, api=True)
+        return {"user": {k: user[k] for k in ("id", "username", "role", "agency_id")}, "csrf": _csrf(request)}
+
+    @r.get("/api/desk/agencies")
+    def api_agencies(request: Request, q: str = "") -> list[dict[str, Any]]:
+        user = current(request, api=True)
+        return [a | {"can_write": access.can_write(user, a)} for a in _listed(store, user, home(user), q)]
+
+    @r.get("/api/desk/{agency_id}/applications")
+    def api_applications(
+        request: Request, agency_id: int, q: str = "", today: str | None = None
+    ) -> list[dict[str, Any]]:
+        agency_for(request, agency_id, api=True)
+        return [_json_row(x) for x in rows(agency_id, q, _today(today))]
+
+    @r.post("/api/desk/{agency_id}/applications", status_code=201)
+    def api_register(request: Request, agency_id: int, body: ApplicationIn) -> dict[str, Any]:
+        user, agency = agency_for(request, agency_id, api=True, write=True)
+        check_token(request)
+        values = body.model_dump()
+        if not values["number"]:
+            numbers = [a.number for a, _ in ledger.applications([agency_id])]
+            values["number"] = next_number(numbers, body.received.year)
+        try:
+            app = application_from(agency["name"], values)
+            app_id = ledger.register(app, user["username"], agency_id=agency_id)
+        except LedgerError as e:
+            raise HTTPException(422, str(e)) from e
+        return api_get(agency_id, app_id)
+
+    @r.get("/api/desk/{agency_id}/applications/{app_id}")
+    def api_application(request: Request, agency_id: int, app_id: int) -> dict[str, Any]:
+        agency_for(request, agency_id, api=True)
+        return api_get(agency_id, app_id)
+
+    def api_get(agency_id: int, app_id: int) -> dict[str, Any]:
+        app, events = application_in(agency_id, app_id)
+        cal = ledger.calendar()
+        state = fold(app, events)
+        d = deadline(cal, app, state)
+        out = _json_app(app)
+        out |= {
+            "status": state.status,
+            "outcome": state.outcome,
+            "due": d.due.isoformat() if d and d.due else None,
+            "due_summary": d.summary if d else "",
+            "flags": d.flags if d else [],
+            "answered_late": answered_late(cal, app, events),
+            "allowed_events": allowed_events(state),
+            "events": [_json_event(e) for e in events],
+            "repeats": [
+                {"id": o.id, "number": o.number, "received": o.received.isoformat()}
+                for o in (ledger.repeats(app_id) if state.status == "open" else [])
+            ],
+        }
+        return out
+
+    @r.post("/api/desk/{agency_id}/applications/{app_id}/events", status_code=201)
+    def api_event(request: Request, agency_id: int, app_id: int, body: EventIn) -> dict[str, Any]:
+        user, _ = agency_for(request, agency_id, api=True, write=True)
+        check_token(request)
+        application_in(agency_id, app_id)
+        try:
+            ev = ledger.append(app_id, event_from(body.kind, body.date, user["username"], body.data))
+        except LedgerError as e:
+            raise HTTPException(422, str(e)) from e
+        return _json_event(ev)
+
+    @r.get("/api/desk/{agency_id}/due")
+    def api_due(
+        request: Request, agency_id: int, view: str = "all", today: str | None = None
+    ) -> dict[str, Any]:
+        agency_for(request, agency_id, api=True)
+        if view not in ("all", "soon", "overdue", "handler"):
+            raise HTTPException(422, "view 须为 all、soon、overdue 或 handler")
+        items = due_view(agency_id, "all" if view == "handler" else view, _today(today))
+        if view == "handler":
+            return {"view": view, "handlers": {h: [_json_due(x) for x in xs] for h, xs in _by_handler(items)}}
+        return {"view": view, "items": [_json_due(x) for x in items]}
+
+    @r.get("/api/desk/{agency_id}/report/{year}")
+    def api_report(request: Request, agency_id: int, year: int) -> dict[str, Any]:
+        agency_for(request, agency_id, api=True)
+        return ledger.report(agency_id, year).as_dict()
+
+    return r
+
+
+# ---- helpers (no request state) ------------------------------------------------------------------
+
+_REGISTER_FIELDS = (
+    "number",
+    "channel",
+    "received",
+    "applicant_type",
+    "applicant",
+    "applicant_id",
+    "request",
+    "handler",
+)
+
+
+def _msg(e: Exception) -> str:
+    return str(e.args[0]) if e.args else str(e)
+
+
+def _searchable(app: Application) -> tuple[str, ...]:
+    return (app.number, app.applicant, app.applicant_id, app.request, app.handler)
+
+
+def _listed(store: Store, user: dict[str, Any], home: dict[str, Any] | None, q: str) -> list[dict[str, Any]]:
+    """The agencies the desk home lists: those with a ledger or desk accounts the user may read; an
+    admin may also search every agency by name."""
+    found = desk_agencies(store)
+    if q:
+        found = [a for a in found if q in a["name"]]
+        if user["role"] == "admin":
+            known = {a["id"] for a in found}
+            found += [a | {"applications": 0} for a in agency_rows(store, name=q) if a["id"] not in known]
+    return access.readable(user, found, home)  # type: ignore[return-value]
+
+
+def _row(app: Application, events: list[Event], due: Due | None) -> dict[str, Any]:
+    s = fold(app, events)
+    return {
+        "app": app,
+        "status": status_text(s),
+        "outcome": OUTCOMES.get(s.outcome or "", ""),
+        "answered": s.answered,
+        "due": due,
+    }
+
+
+def _by_handler(items: list[Due]) -> list[tuple[str, list[Due]]]:
+    groups: dict[str, list[Due]] = {}
+    for x in items:
+        groups.setdefault(x.app.handler or "（未指定）", []).append(x)
+    return sorted(groups.items())
+
+
+def _register_ctx(agency: dict[str, Any], values: dict[str, str]) -> dict[str, Any]:
+    return {
+        "agency": agency,
+        "values": values,
+        "channels": CHANNELS,
+        "types": APPLICANT_TYPES,
+        "can_write": True,
+    }
+
+
+def _calendar_ctx(ledger: Ledger, user: dict[str, Any]) -> dict[str, Any]:
+    cal = ledger.calendar()
+    years: dict[int, dict[str, list[dt.date]]] = {}
+    for day, work in sorted(cal.overrides.items()):
+        years.setdefault(day.year, {"holidays": [], "workdays": []})[
+            "workdays" if work else "holidays"
+        ].append(day)
+    return {"years": years, "can_edit": access.can_edit_calendar(user), "next_year": dt.date.today().year + 1}
+
+
+def _calendar_days(year: int, holidays: str, workdays: str) -> dict[dt.date, bool]:
+    """Days typed as ISO dates or ranges (2027-02-05~2027-02-11), separated by spaces, commas or lines."""
+    days: dict[dt.date, bool] = {}
+    for text, work in ((holidays, False), (workdays, True)):
+        for token in text.replace("，", " ").replace(",", " ").replace("、", " ").split():
+            a, _, b = token.replace("..", "~").replace("至", "~").partition("~")
+            first, last = parse_date(a), parse_date(b) if b else parse_date(a)
+            if last < first:
+                raise ValueError(f"日期范围“{token}”的结束早于开始")
+            d = first
+            while d <= last:
+                if d.year != year:
+                    raise ValueError(f"{d.isoformat()}不属于{year}年")
+                days[d] = work
+                d += dt.timedelta(days=1)
+    return days
+
+
+def _report_ctx(ledger: Ledger, agency_id: int, year: int) -> dict[str, Any]:
+    report = ledger.report(agency_id, year)
+    fmt = format_for_year(year)
+    flagged: dict[str, str] = {}
+    for f in report.findings:
+        for cid in f.cells:
+            flagged.setdefault(cid, f"flag-{f.severity}")
+    # A counted number's tooltip lists the registration numbers behind it.
+    titles = {cid: c.raw[:300] for cid, c in report.cells.items() if c.raw and not cid.startswith("t2.")}
+    inputs = ledger.year_inputs(agency_id, year)
+    t2 = [
+        {"id": cid, "label": fmt.cell_label(cid), "value": inputs.t2.get(cid, "")}
+        for cid in fmt.t2.cell_ids()
+    ]
+    sections = [
+        {"id": s.id, "title": f"{s.ordinal}{s.title.text}", "text": inputs.sections.get(s.id, "")}
+        for s in fmt.sections
+    ]
+    return {
+        "agency": {"id": agency_id, "name": report.agency.name},
+        "year": year,
+        "report": report,
+        "official": [html_table(g, flagged, titles) for g in tables(fmt, report).values()],
+        "t2": t2,
+        "sections": sections,
+        "signature_date": inputs.signature_date.isoformat() if inputs.signature_date else "",
+        "downloads": list(DOWNLOADS),
+    }
+
+
+def _inputs_from(year: int, form: dict[str, str]) -> YearInputs:
+    """Table 二 figures (blank = not entered), the narrative sections and the signature date."""
+    fmt = format_for_year(year)
+    t2: dict[str, int | float] = {}
+    for cid in fmt.t2.cell_ids():
+        text = form.get(cid, "").strip().replace(",", "")
+        if not text:
+            continue
+        try:
+            v = float(text)
+        except ValueError as e:
+            raise ValueError(f"{fmt.cell_label(cid)}“{text}”不是数字") from e
+        if v < 0:
+            raise ValueError(f"{fmt.cell_label(cid)}不能为负数")
+        t2[cid] = int(v) if v.is_integer() and fmt.kind_of(cid) != "money" else v
+    sections = {s.id: form.get(f"section.{s.id}", "").strip() for s in fmt.sections}
+    sig = form.get("signature_date", "").strip()
+    return YearInputs(
+        t2, {k: v for k, v in sections.items() if v}, parse_date(sig, "落款日期") if sig else None
+    )
+
+
+def _mapping(text: str) -> dict[str, str]:
+    """Lines "our field = their header" (field id or our Chinese header), as excel.read_ledger takes them."""
+    out = {}
+    for line in text.splitlines():
+        if line.strip():
+            ours, sep, theirs = line.partition("=")
+            if not sep or not ours.strip() or not theirs.strip():
+                raise ValueError(f"列对应“{line.strip()}”应写成“本系统字段=贵单位表头”")
+            out[ours.strip()] = theirs.strip()
+    return out
+
+
+def _json_app(app: Application) -> dict[str, Any]:
+    return {
+        "id": app.id,
+        "agency": app.agency,
+        "number": app.number,
+        "channel": app.channel,
+        "received": app.received.isoformat(),
+        "applicant_type": app.applicant_type,
+        "applicant": app.applicant,
+        "applicant_id": app.applicant_id,
+        "request": app.request,
+        "handler": app.handler,
+    }
+
+
+def _json_event(e: Event) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "kind": e.kind,
+        "name": e.name,
+        "date": e.date.isoformat(),
+        "actor": e.actor,
+        "data": e.data,
+        "document_no": e.document_no,
+        "recorded_at": e.recorded_at.isoformat() if e.recorded_at else None,
+    }
+
+
+def _json_due(x: Due) -> dict[str, Any]:
+    return _json_app(x.app) | {
+        "due": x.due.isoformat() if x.due else None,
+        "summary": x.summary,
+        "flags": x.flags,
+        "days_left": x.days_left,
+    }
+
+
+def _json_row(row: dict[str, Any]) -> dict[str, Any]:
+    due: Due | None = row["due"]
+    return _json_app(row["app"]) | {
+        "status": row["status"],
+        "outcome": row["outcome"],
+        "answered": row["answered"].isoformat() if row["answered"] else None,
+        "due": due.due.isoformat() if due and due.due else None,
+        "due_summary": due.summary if due else "",
+        "days_left": due.days_left if due else None,
+    }
