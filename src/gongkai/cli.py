@@ -307,14 +307,18 @@ def ingest(
                 done = stats.ingested + stats.unchanged + stats.failed
                 bar.update(task, completed=done, rate=done / max(1e-9, bar.tasks[0].elapsed or 1e-9))
 
-        stats = run(
-            [str(p) for p in paths],
-            store,
-            workers=workers or None,
-            cluster=cluster or None,
-            retry_failed=retry_failed,
-            progress=progress,
-        )
+        try:
+            stats = run(
+                [str(p) for p in paths],
+                store,
+                workers=workers or None,
+                cluster=cluster or None,
+                retry_failed=retry_failed,
+                progress=progress,
+            )
+        except api.GongkaiError as e:  # e.g. Ray not installed, cluster unreachable
+            out.print(f"[bold red]✗[/] {escape(e.line(lang.value))}")
+            raise typer.Exit(1) from None
     for _path, line in stats.failures:
         out.print(f"[bold red]✗[/] {escape(line)}")
     if lang is Lang.zh:
