@@ -245,7 +245,11 @@ def test_pdf_original_is_a_page_image_with_the_cell_boxed(store):
     pane = client.get(f"/reports/{vid}/source").text
     assert pane.count('<figure class="src-page"') == 6  # every page, images loaded lazily
     where = client.get(f"/api/reports/{vid}/cells/t3.new.total/source").json()
-    assert where["kind"] == "page" and where["page"] == 4 and where["image"] == f"/reports/{vid}/pages/4.png"
+    assert (
+        where["kind"] == "page"
+        and where["page"] == 4
+        and where["image"] == f"/reports/{vid}/pages/4.png?v={sha[:16]}"
+    )
     assert re.search(
         f'<span class="src-box" id="{where["anchor"]}" style="[^"]+" data-cells="t3.new.total">', pane
     )

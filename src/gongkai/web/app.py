@@ -277,7 +277,8 @@ def create_app(db: str = "sqlite:///gongkai.db", store: Store | None = None) -> 
                 data = store.get_file(sha)
             except FileNotFoundError:
                 return Pane("none", problem="文件库中没有这份原件", problem_en="the original is not in the file store")
-            return build_pane(data, cells, lambda n: f"/reports/{version_id}/pages/{n}.png")
+            # the file's hash in the address: a browser never shows a cached page of another file
+            return build_pane(data, cells, lambda n: f"/reports/{version_id}/pages/{n}.png?v={sha[:16]}")
 
         return panes.get((version_id, sha), make)
 
@@ -293,7 +294,7 @@ def create_app(db: str = "sqlite:///gongkai.db", store: Store | None = None) -> 
         except (LookupError, FileNotFoundError) as e:
             raise HTTPException(404, f"no page {no}") from e
         # A page of a content-addressed file never changes.
-        return Response(png, media_type="image/png", headers={"Cache-Control": "max-age=86400, immutable"})
+        return Response(png, media_type="image/png", headers={"Cache-Control": "max-age=86400"})
 
     @app.get("/api/reports/{version_id}/cells/{cell_id}/source")
     def api_cell_source(version_id: int, cell_id: str) -> dict[str, Any]:
