@@ -124,8 +124,8 @@ class _StallFirstTry:
     def __call__(self, job):
         if Path(getattr(job, "path", str(job))).name == self.victim:
             first = not self.log.exists()
-            with self.log.open("a") as f:
-                f.write(f"{os.getpid()}\n")
+            with self.log.open("a") as f:  # the bytes came with the job: nodes need not see the files
+                f.write(f"{os.getpid()} {len(job.data)}\n")
             if first:
                 time.sleep(120)
         return self.fn(job)
@@ -137,6 +137,7 @@ class _KillingExecutor:
 
     def __init__(self, inner: RayExecutor, victim: str, log: Path) -> None:
         self.inner, self.victim, self.log, self.workers = inner, victim, log, inner.workers
+        self.ships_files = inner.ships_files
         self.killed: list[int] = []
 
     def _killer(self) -> None:
@@ -144,7 +145,7 @@ class _KillingExecutor:
         while time.time() < deadline and not self.log.exists():
             time.sleep(0.05)
         time.sleep(0.2)
-        pid = int(self.log.read_text().split()[0])
+        pid = int(self.log.read_text().split()[0])  # "pid size" of the first attempt
         os.kill(pid, signal.SIGKILL)
         self.killed.append(pid)
 
@@ -164,9 +165,11 @@ def test_a_worker_killed_mid_task_is_retried_elsewhere_nothing_lost_or_doubled(r
     killing = _KillingExecutor(rx, victim, log)
     store = Store.open(f"sqlite:///{tmp_path / 'g.db'}")
     stats = ingest([corpus], store, executor=killing)
-    attempts = [int(x) for x in log.read_text().split()]
+    lines = [tuple(map(int, x.split())) for x in log.read_text().splitlines()]
+    attempts = [pid for pid, _ in lines]
     assert len(killing.killed) == 1 and attempts[0] == killing.killed[0]
     assert len(attempts) == 2 and attempts[1] != attempts[0]  # retried once, in another process
+    assert {size for _, size in lines} == {(corpus / victim).stat().st_size}
     assert (stats.ingested, stats.failed) == (24 + 5, len(BAD))
     assert _content(store) == pooled  # the same database as the pool: nothing lost, nothing twice
     with store.engine.connect() as c:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,11 +40,23 @@ class Stats:
 class _Job:
     path: str
     sha: str
+    data: bytes | None = None  # the file itself, for workers on other machines (executor.ships_files)
 
 
 def parse_job(job: _Job) -> Report:
     """Runs in a worker: read and parse one stored original."""
+    if job.data is not None:
+        return api.parse_bytes(job.data, job.path)
     return api.parse(job.path)
+
+
+def _with_data(jobs: list[_Job], store) -> Iterator[_Job]:
+    """Attach each original (as stored: exactly the bytes hashed) when the executor pulls the job,
+    so only the window is in memory."""
+    for job in jobs:
+        data = store.get_file(job.sha)
+        # one too big is not shipped: the worker then fails on it as api.parse would here
+        yield _Job(job.path, job.sha, data if len(data) <= api.MAX_BYTES else None)
 
 
 def sha256_file(path: Path) -> str:
@@ -96,7 +108,8 @@ def ingest(
         progress("start", stats)
     ex = executor or get_executor(cluster, workers if len(jobs) > 1 else 1)
     try:
-        for job, result in ex.map(parse_job, jobs):
+        items = _with_data(jobs, store) if getattr(ex, "ships_files", False) else jobs
+        for job, result in ex.map(parse_job, items):
             if isinstance(result, BaseException):
                 err = result if isinstance(result, GongkaiError) else None
                 zh = err.problem if err else f"读取失败：{type(result).__name__}: {result}"

@@ -83,6 +83,8 @@ class _Task:
 class RayExecutor:
     """Parses on Ray actors; see the module docstring for retries and backpressure."""
 
+    ships_files = True  # nodes may not see the driver's files: ingestion sends the bytes with each job
+
     def __init__(
         self,
         address: str | None = None,
