@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from ..desk import access
+from ..desk.checks import checked_report
 from ..desk.forms import (
     DUPLICATE,
     FIELDS,
@@ -503,7 +504,7 @@ def router(store: Store, page: Page) -> APIRouter:
     @r.get("/api/desk/{agency_id}/report/{year}")
     def api_report(request: Request, agency_id: int, year: int) -> dict[str, Any]:
         agency_for(request, agency_id, api=True)
-        return ledger.report(agency_id, year).as_dict()
+        return checked_report(ledger, agency_id, year).as_dict()
 
     return r
 
@@ -599,7 +600,7 @@ def _calendar_days(year: int, holidays: str, workdays: str) -> dict[dt.date, boo
 
 
 def _report_ctx(ledger: Ledger, agency_id: int, year: int) -> dict[str, Any]:
-    report = ledger.report(agency_id, year)
+    report = checked_report(ledger, agency_id, year)
     fmt = format_for_year(year)
     flagged: dict[str, str] = {}
     for f in report.findings:
