@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import secrets
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -465,14 +467,24 @@ def serve(
     db: DbOpt = "sqlite:///gongkai.db",
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", "-w", help="网页进程数  Web worker processes")] = 1,
 ) -> None:
     """启动网页与 API。Serve the web app and the REST API."""
     import uvicorn
 
+    from .store import Store
     from .web import create_app
 
     _console().print(f"gongkai: http://{host}:{port}/  (API: http://{host}:{port}/api/docs)")
-    uvicorn.run(create_app(db), host=host, port=port, log_level="warning")
+    if workers > 1:  # each worker builds its own app from GONGKAI_DB; migrate once, before they start
+        Store.open(db).close()
+        os.environ["GONGKAI_DB"] = db
+        os.environ.setdefault("GONGKAI_SECRET", secrets.token_hex(32))  # one session key for all workers
+        uvicorn.run(
+            "gongkai.web:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning"
+        )
+    else:
+        uvicorn.run(create_app(db), host=host, port=port, log_level="warning")
 
 
 @app.command()

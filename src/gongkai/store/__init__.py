@@ -8,6 +8,8 @@ because batch ingest inserts ~200 cells per report.
 from __future__ import annotations
 
 import datetime as dt
+import os
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +119,8 @@ class Store:
             event.listen(engine, "connect", _sqlite_pragmas)
         with engine.begin() as conn:
             command.upgrade(alembic_config(conn), "head")
-        return cls(engine, FileStore(files_dir or _default_files_dir(url)))
+        files = files_dir or os.environ.get("GONGKAI_FILES") or _default_files_dir(url)
+        return cls(engine, FileStore(files))
 
     def close(self) -> None:
         self.engine.dispose()
@@ -390,9 +393,15 @@ class Store:
         kind: str | None = None,
         name: str | None = None,
         has_errors: bool | None = None,
+        agency: str | None = None,
+        version_ids: Collection[int] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[dict[str, Any]]:
-        """The current version of every report matching the filters."""
+        """The current version of every report matching the filters (a page of them with ``limit``)."""
         q = self._current()
+        if version_ids is not None:
+            q = q.where(V.c.id.in_(list(version_ids)))
         if year is not None:
             q = q.where(R.c.year == year)
         if region_prefix:
@@ -401,9 +410,13 @@ class Store:
             q = q.where(A.c.kind == kind)
         if name:
             q = q.where(A.c.name.contains(name, autoescape=True))
+        if agency is not None:  # exact name: uses the (name, region_code) index
+            q = q.where(A.c.name == agency)
         if has_errors is not None:
             q = q.where(V.c.errors > 0 if has_errors else V.c.errors == 0)
-        q = q.order_by(A.c.region_code, A.c.name, R.c.year)
+        q = q.order_by(A.c.region_code, A.c.name, R.c.year, V.c.id).offset(offset)
+        if limit is not None:
+            q = q.limit(limit)
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(q)]
 
@@ -444,7 +457,20 @@ class Store:
         return dict(row._mapping) if row is not None else None
 
     def counts(self) -> dict[str, Any]:
-        """Dashboard numbers over current versions."""
+        """Dashboard numbers over current versions; recomputed only when the reports changed (the
+        latest version id and the number of current versions are the cache key: two index lookups)."""
+        with self.engine.connect() as conn:
+            key = conn.execute(
+                select(func.max(V.c.id), func.count()).select_from(V).where(V.c.is_current.is_(True))
+            ).one()
+        cached = getattr(self, "_counts", None)
+        if cached is not None and cached[0] == tuple(key):
+            return cached[1]
+        result = self._counts_now()
+        self._counts = (tuple(key), result)
+        return result
+
+    def _counts_now(self) -> dict[str, Any]:
         cur = self._current().subquery()
         with self.engine.connect() as conn:
             by_year = dict(conn.execute(select(cur.c.year, func.count()).group_by(cur.c.year)).all())

@@ -23,7 +23,7 @@ from ..export import SHAPES, to_bytes
 from ..formats import FORMATS, format_for_year
 from ..ratios import BY_ID as RATIO_BY_ID
 from ..ratios import RATIOS
-from ..report import Report
+from ..report import Cell, Report
 from ..rules import run_cross_year
 from ..store import Store
 from ..writer import html_table
@@ -43,6 +43,9 @@ TEXT = {
         "dashboard": "总览",
         "reports": "报告",
         "search": "搜索",
+        "prev_page": "上一页",
+        "next_page": "下一页",
+        "page_n": "第{}页",
         "reports_n": "报告数",
         "error_rate": "有错误的报告占比",
         "by_year": "各年度报告数",
@@ -74,6 +77,9 @@ TEXT = {
         "dashboard": "Overview",
         "reports": "Reports",
         "search": "Search",
+        "prev_page": "previous",
+        "next_page": "next",
+        "page_n": "page {}",
         "reports_n": "reports",
         "error_rate": "share of reports with errors",
         "by_year": "reports by year",
@@ -103,8 +109,9 @@ TEXT = {
 }
 
 
-def create_app(db: str = "sqlite:///gongkai.db", store: Store | None = None) -> FastAPI:
-    store = store or Store.open(db)
+def create_app(db: str | None = None, store: Store | None = None) -> FastAPI:
+    """The workbench; with no arguments (``uvicorn --factory``) the database comes from GONGKAI_DB."""
+    store = store or Store.open(db or os.environ.get("GONGKAI_DB", "sqlite:///gongkai.db"))
     app = FastAPI(title="gongkai", docs_url="/api/docs", openapi_url="/api/openapi.json")
     # Sessions are signed cookies; set GONGKAI_SECRET so that logins survive a restart and several workers.
     app.add_middleware(
@@ -185,10 +192,16 @@ def create_app(db: str = "sqlite:///gongkai.db", store: Store | None = None) -> 
 
     @app.get("/reports", response_class=HTMLResponse)
     def reports_page(
-        request: Request, year: int | None = None, q: str | None = None, errors: bool | None = None
+        request: Request,
+        year: int | None = None,
+        q: str | None = None,
+        errors: bool | None = None,
+        page_no: Annotated[int, Query(alias="page")] = 1,
     ) -> HTMLResponse:
-        rows = _rows(store, year, q, errors)
-        return page(request, "reports.html", rows=rows, year=year, q=q or "")
+        n = max(1, page_no)
+        rows = _rows(store, year, q, errors, limit=PAGE + 1, offset=(n - 1) * PAGE)
+        more = len(rows) > PAGE
+        return page(request, "reports.html", rows=rows[:PAGE], year=year, q=q or "", page_no=n, more=more)
 
     @app.get("/reports/{version_id}", response_class=HTMLResponse)
     def report_page(request: Request, version_id: int) -> HTMLResponse:
@@ -308,9 +321,15 @@ def create_app(db: str = "sqlite:///gongkai.db", store: Store | None = None) -> 
     # ---- REST API -------------------------------------------------------------------------------
     @app.get("/api/reports")
     def api_reports(
-        year: int | None = None, q: str | None = None, errors: bool | None = None, region: str | None = None
+        year: int | None = None,
+        q: str | None = None,
+        errors: bool | None = None,
+        region: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+        offset: Annotated[int, Query(ge=0)] = 0,
     ) -> list[dict[str, Any]]:
-        return _rows(store, year, q, errors, region)
+        """Current report versions matching the filters, ``limit`` at a time from ``offset``."""
+        return _rows(store, year, q, errors, region, limit, offset)
 
     @app.get("/api/reports/{version_id}")
     def api_report(version_id: int) -> dict[str, Any]:
@@ -347,22 +366,23 @@ def create_app(db: str = "sqlite:///gongkai.db", store: Store | None = None) -> 
 
 
 def _rows(
-    store: Store, year: int | None, q: str | None, errors: bool | None, region: str | None = None
+    store: Store,
+    year: int | None,
+    q: str | None,
+    errors: bool | None,
+    region: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
-    rows = store.report_rows(year=year, has_errors=errors, region_prefix=region)
-    if q:
-        hits = set(store.search(q, limit=10_000))
-        rows = [r for r in rows if r["version_id"] in hits]
-    return rows
+    hits = store.search(q, limit=10_000) if q else None
+    return store.report_rows(
+        year=year, has_errors=errors, region_prefix=region, version_ids=hits, limit=limit, offset=offset
+    )
 
 
 def _series(store: Store, name: str, region: str) -> dict[str, Any]:
     """One agency over the years, across the 2020→2021 format change, with the checks between years."""
-    rows = [
-        r
-        for r in store.report_rows(name=name)
-        if r["agency"] == name and (not region or r["region_code"] == region)
-    ]
+    rows = [r for r in store.report_rows(agency=name) if not region or r["region_code"] == region]
     rows.sort(key=lambda r: r["year"] or 0)
     years, prev = [], None
     for r in rows:
@@ -389,6 +409,7 @@ def _coverage(store: Store, year: int | None, names: str) -> dict[str, Any]:
     return {"published": [n for n in wanted if n in have], "missing": [n for n in wanted if n not in have]}
 
 
+PAGE = 200  # rows per page of the report list
 KEY_CELLS = ("t3.new.total", "t3.handled.total", "t3.forward.total", "t4.review.total")
 
 
@@ -396,13 +417,16 @@ def _compare(store: Store, ids: str, year: int | None, region: str | None, rank:
     """Chosen reports (ids) or a peer group (year, region prefix), ranked by one defined ratio."""
     if ids:
         wanted = {int(x) for x in ids.split(",") if x.strip().isdigit()}
-        rows = [r for r in store.report_rows() if r["version_id"] in wanted]
+        rows = store.report_rows(version_ids=wanted)
     else:
         rows = store.report_rows(year=year, region_prefix=region)
     by = RATIO_BY_ID.get(rank, RATIOS[0])
+    # Only the cells the ratios and the key columns use: a peer group of thousands stays one query.
+    needed = sorted({c for x in RATIOS for c in (*x.numerator, *x.denominator)} | set(KEY_CELLS))
+    values = store.cell_values([r["version_id"] for r in rows], needed)
     out = []
     for r in rows:
-        rep = store.load_report(r["version_id"])
+        rep = Report("", cells={c: Cell(v) for c, v in values[r["version_id"]].items()})
         out.append(
             {
                 **r,
@@ -437,8 +461,8 @@ def _cross_year(store: Store, report: Report) -> list:
     code = report.agency.region.code if report.agency.region else None
     prev = [
         r
-        for r in store.report_rows(year=report.year - 1, name=report.agency.name)
-        if r["agency"] == report.agency.name and (r["region_code"] or None) == code
+        for r in store.report_rows(year=report.year - 1, agency=report.agency.name)
+        if (r["region_code"] or None) == code
     ]
     return run_cross_year(store.load_report(prev[0]["version_id"]), report) if prev else []
 
