@@ -89,6 +89,18 @@ def test_api_and_filters(client):
     assert client.get("/api/openapi.json").json()["info"]["title"] == "gongkai"
 
 
+def test_lists_come_in_pages(client, monkeypatch):
+    everything = client.get("/api/reports").json()
+    assert len(everything) == 6
+    page = client.get("/api/reports", params={"limit": 2, "offset": 2}).json()
+    assert [r["version_id"] for r in page] == [r["version_id"] for r in everything[2:4]]
+    assert client.get("/api/reports", params={"limit": 0}).status_code == 422
+    monkeypatch.setattr("gongkai.web.app.PAGE", 4)
+    first, second = client.get("/reports").text, client.get("/reports", params={"page": 2}).text
+    assert first.count("<tr class=") == 4 and 'rel="next"' in first and 'rel="prev"' not in first
+    assert second.count("<tr class=") == 2 and 'rel="prev"' in second and 'rel="next"' not in second
+
+
 def test_export_xlsx_reads_back(client):
     resp = client.get("/api/export", params={"format": "xlsx", "year": 2020})
     ws = load_workbook(io.BytesIO(resp.content)).active
