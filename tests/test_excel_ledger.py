@@ -20,6 +20,8 @@ from gongkai.desk.excel import (
     import_ledger,
     read_ledger,
 )
+from gongkai.desk.excel import _assign as _assign
+from gongkai.desk.handkept import read_applicant_type, read_channel, read_date, read_outcome
 from gongkai.desk.ledger import Event, LedgerError, answered_late, deadline, fold
 from gongkai.desk.tally import tally
 from gongkai.report import Agency
@@ -465,3 +467,98 @@ def test_files_that_are_not_a_ledger():
     twice = [Event("registered", app.received, "王敏"), Event("registered", app.received, "王敏")]
     with pytest.raises(ExcelImportError, match="只能是第一个事件"):
         read_ledger(export_ledger([(app, twice)]), AGENCY.name)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (dt.datetime(2025, 3, 4, 0, 0), D(2025, 3, 4)),
+        ("2025-03-04", D(2025, 3, 4)),
+        ("2025/3/4", D(2025, 3, 4)),
+        ("2025年3月4日", D(2025, 3, 4)),
+        ("２０２５年３月４日", D(2025, 3, 4)),
+        ("2025.3.4", D(2025, 3, 4)),
+        ("2025-3-4 14:30", D(2025, 3, 4)),
+        ("20250304", D(2025, 3, 4)),
+        (20250304, D(2025, 3, 4)),
+        (45720, D(2025, 3, 4)),
+    ],
+)
+def test_dates_as_offices_type_them(text, expected):
+    assert read_date(text) == expected
+
+
+@pytest.mark.parametrize("text", ["2025-13-01", "2025-02-30", "3月4日", "去年", "25/3/4", 12])
+def test_dates_that_are_refused(text):
+    with pytest.raises(ValueError, match="无法识别的日期"):
+        read_date(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("（一）予以公开", "granted"),
+        ("予以公开", "granted"),
+        ("全部公开", "granted"),
+        ("部分公开", "partial"),
+        ("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", "partial"),
+        ("不予公开-国家秘密", "denied.secret"),
+        ("属于国家秘密", "denied.secret"),
+        ("不予公开（第三方合法权益）", "denied.third_party"),
+        ("过程性信息", "denied.process"),
+        ("本机关不掌握相关政府信息", "unable.no_info"),
+        ("信息不存在", "unable.no_info"),
+        ("需另行制作", "unable.needs_creation"),
+        ("补正后申请内容仍不明确", "unable.unclear"),
+        ("重复申请", "rejected.duplicate"),
+        ("信访举报投诉类申请", "rejected.petition"),
+        ("要求提供公开出版物", "rejected.publication"),
+        ("逾期不补正", "other.no_correction"),
+        ("逾期未缴费", "other.no_fee"),
+        ("（六）其他处理3.其他", "other.other"),
+        ("三（三）1", "denied.secret"),
+        ("（四）2", "unable.needs_creation"),
+        ("granted", "granted"),
+    ],
+)
+def test_outcomes_spelled_loosely(text, expected):
+    assert read_outcome(text) == expected
+
+
+@pytest.mark.parametrize("text", ["不予公开", "无法提供", "不予处理", "已办", "（三）"])
+def test_outcomes_that_do_not_say_which_row(text):
+    with pytest.raises(ValueError, match="办理结果"):
+        read_outcome(text)
+
+
+def test_channels_and_applicant_types():
+    channels = {"网上": "online", "在线申请": "online", "当面": "in_person", "信函": "mail_plain"}
+    channels |= {"邮寄": "mail_signed", "EMS": "mail_signed", "传真": "fax", "互联网渠道": "online"}
+    assert {t: read_channel(t) for t in channels} == channels
+    types = {"自然人": "np", "公民": "np", "企业": "biz", "商业企业": "biz", "科研机构": "research"}
+    types |= {"社会公益组织": "ngo", "法律服务机构": "legal", "律师事务所": "legal", "其他": "other"}
+    assert {t: read_applicant_type(t) for t in types} == types
+    for bad, fn in (("电话", read_channel), ("法人", read_applicant_type)):
+        with pytest.raises(ValueError, match="无法识别"):
+            fn(bad)
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        (
+            ["补正告知日期", "补正日期"],
+            {"correction_sent": "补正告知日期", "correction_received": "补正日期"},
+        ),
+        (["补正日期"], {"correction_sent": "补正日期"}),
+        (["答复日期", "办结日期"], {"answered": "答复日期", "closed": "办结日期"}),
+        (["办结日期"], {"answered": "办结日期"}),
+        (
+            ["收到申请日期（年月日）", "申请人姓名（名称）"],
+            {"received": "收到申请日期（年月日）", "applicant": "申请人姓名（名称）"},
+        ),
+    ],
+)
+def test_headers_that_could_mean_two_things(headers, expected):
+    cols = _assign(dict(enumerate(headers)), {})
+    assert {f: h for f, (_, h) in cols.items()} == expected

@@ -502,13 +502,9 @@ def _ledger_sheet(wb: Any, mapping: dict[str, str], errors: list[RowError]) -> _
     for their in mapped_missing:
         errors.append(RowError(sheet.header_row, their, "找不到映射指定的这一列"))
     for f in REQUIRED:
-        if f not in sheet.columns and not (f == "number" and "序号" in _header_texts(sheet)):
+        if f not in sheet.columns:
             errors.append(RowError(sheet.header_row, HEADER_OF[f], "找不到这一列（可在列映射中指定）"))
     return sheet
-
-
-def _header_texts(sheet: _Sheet) -> set[str]:
-    return {h for _, h in sheet.columns.values()}
 
 
 def _mapping_fields(mapping: dict[str, str], errors: list[RowError]) -> dict[str, str]:
@@ -748,8 +744,10 @@ class _RowReader:
         pauses: list[tuple[dt.date, dt.date]],
         answered: dt.date | None,
     ) -> None:
-        flag = self.read("extension", read_yes)
+        flag = self.read("extension", _yes_or_days)
         days = self.read("extension_days", lambda v: read_number(v, "延期天数"))
+        if isinstance(flag, int) and not isinstance(flag, bool):  # a 延期 column holding the days
+            flag, days = flag > 0, days if days is not None else (flag or None)
         on = self.read("extension_date", read_date)
         approver = self.text("extension_approver")
         given = days is not None or on is not None or bool(approver)
@@ -777,6 +775,17 @@ class _RowReader:
             "extension_date" if "extension_date" in self.sheet.columns else "extension",
             data,
         )
+
+
+def _yes_or_days(v: Any) -> bool | int:
+    try:
+        return read_yes(v)
+    except ValueError:
+        try:
+            n = read_number(v, "延期天数")
+        except ValueError:
+            raise ValueError(f"无法识别的“是否延期”值“{cell_text(v)}”（应为是/否或延期天数）") from None
+        return int(n)
 
 
 # -- the events sheet of our own export -------------------------------------------------------------

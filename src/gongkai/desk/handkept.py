@@ -125,7 +125,8 @@ FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "fee_paid": ("缴费日期", ("缴费日期", "实际缴费日期", "申请人缴费日期")),
     "answered": (
         "答复日期",
-        ("答复日期", "作出答复日期", "答复时间", "回复日期", "办结日期", "答复办结日期"),
+        # 办结日期 ranks better here than under closed: a sheet with one date column means the answer.
+        ("答复日期", "办结日期", "作出答复日期", "答复时间", "回复日期", "答复办结日期"),
     ),
     "outcome": (
         "办理结果",
@@ -202,9 +203,8 @@ def read_dates(v: Any) -> list[dt.date]:
 def read_number(v: Any, what: str) -> int | float:
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return int(v) if float(v).is_integer() else float(v)
-    m = re.fullmatch(
-        r"\s*(\d+(?:\.\d+)?)\s*(?:个工作日|工作日|天|日|元)?\s*", unicodedata.normalize("NFKC", str(v))
-    )
+    text = unicodedata.normalize("NFKC", str(v)).replace(",", "")
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(?:个工作日|工作日|天|日|元)?\s*", text)
     if not m:
         raise ValueError(f"无法识别的{what}“{v}”")
     n = float(m.group(1))
