@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -454,11 +455,20 @@ def test_events_sheet_errors_name_their_rows(ledger100):
     assert "「事件」表第3行「事件」：未知的事件“批准”" in str(e.value)
 
 
+def _with_entity() -> bytes:
+    """An XLSX whose XML declares entities (the billion-laughs shape)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>')
+    return buf.getvalue()
+
+
 def test_files_that_are_not_a_ledger():
     for data, message in [
         (b"", "不是有效的 .xlsx 文件"),
         (bytes.fromhex("d0cf11e0a1b11ae1") + b"\0" * 500, "旧版 .xls"),
         (_xlsx(Workbook()), "找不到表头"),
+        (_with_entity(), "实体声明"),
     ]:
         with pytest.raises(ExcelImportError, match=message):
             read_ledger(data, AGENCY.name)

@@ -454,7 +454,9 @@ def _open(data: bytes) -> Any:
                         head = f.read(2048)
                     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                         raise fail("文件含有不允许的 XML 实体声明，已拒绝")
-    except zipfile.BadZipFile as e:
+    except ExcelImportError:
+        raise
+    except Exception as e:  # not a zip, or a damaged one (BadZipFile, zlib errors, odd compression)
         raise fail("无法读取：不是有效的 .xlsx 文件") from e
     try:
         return load_workbook(io.BytesIO(data), data_only=True)
