@@ -498,6 +498,11 @@ def rules(lang: LangOpt = Lang.zh) -> None:
     _console().print(table)
 
 
+from .desk.cli import desk_app  # noqa: E402  (gongkai desk …: the agency desk; imports lazily inside)
+
+app.add_typer(desk_app, name="desk")
+
+
 def main() -> None:
     app()
 
