@@ -226,8 +226,16 @@ def test_backpressure_keeps_at_most_the_window_in_flight(rx):
     assert seen == 40
 
 
-def test_without_ray_the_error_says_what_to_install(monkeypatch):
-    monkeypatch.setitem(sys.modules, "ray", None)
+def test_without_ray_the_error_says_what_to_install(monkeypatch, corpus, tmp_path):
+    from typer.testing import CliRunner
+
+    from gongkai.cli import app
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if the cluster extra were not installed
     with pytest.raises(GongkaiError) as e:
         RayExecutor("auto")
     assert "需要安装 gongkai[cluster]" in e.value.problem
+    db = f"sqlite:///{tmp_path / 'g.db'}"
+    result = CliRunner().invoke(app, ["ingest", str(corpus), "--db", db, "--cluster", "auto"])
+    assert result.exit_code == 1, result.output
+    assert "需要安装 gongkai[cluster]" in result.output and "Traceback" not in result.output
