@@ -173,24 +173,16 @@ def router(store: Store, page: Page) -> APIRouter:
 
     # ---- views over the ledger -----------------------------------------------------------------
 
-    def rows(agency_id: int, q: str, today: dt.date) -> list[dict[str, Any]]:
-        due = {x.app.id: x for x in ledger.open_deadlines([agency_id], today)}
-        out = []
-        for app, events in ledger.applications([agency_id]):
-            if q and not any(q.lower() in (v or "").lower() for v in _searchable(app)):
-                continue
-            out.append(_row(app, events, due.get(app.id)))
-        return out
+    def rows(agency_id: int, q: str, dues: list[Due]) -> list[dict[str, Any]]:
+        due = {x.app.id: x for x in dues}
+        return [
+            _row(app, events, due.get(app.id))
+            for app, events in ledger.applications([agency_id])
+            if _matches(app, q)
+        ]
 
     def due_view(agency_id: int, view: str, today: dt.date, q: str = "") -> list[Due]:
-        items = ledger.open_deadlines([agency_id], today)
-        if q:
-            items = [x for x in items if any(q.lower() in (v or "").lower() for v in _searchable(x.app))]
-        if view == "soon":
-            return [x for x in items if x.days_left is not None and 0 <= x.days_left <= SOON_DAYS]
-        if view == "overdue":
-            return [x for x in items if x.days_left is not None and x.days_left < 0]
-        return items
+        return _pick(ledger.open_deadlines([agency_id], today), view, q)
 
     # ---- pages -----------------------------------------------------------------------------------
 
@@ -236,22 +228,22 @@ def router(store: Store, page: Page) -> APIRouter:
         day = _today(today)
         ctx: dict[str, Any] = {"agency": agency, "q": q, "view": view, "today": day}
         ctx["can_write"] = access.can_write(user, agency)
-        dues = ledger.open_deadlines([agency_id], day)
+        dues = ledger.open_deadlines([agency_id], day)  # computed once: every view filters it
         ctx["gaps"] = sum(1 for x in dues if any(f.startswith("calendar_gap") for f in x.flags))
         ctx["counts"] = {
             "open": len(dues),
-            "soon": len(due_view(agency_id, "soon", day)),
-            "overdue": len(due_view(agency_id, "overdue", day)),
+            "soon": len(_pick(dues, "soon")),
+            "overdue": len(_pick(dues, "overdue")),
         }
-        years = sorted({a.received.year for a, _ in ledger.applications([agency_id])} | {day.year - 1})
-        ctx["years"] = years
+        ctx["rows"], ctx["dues"], ctx["groups"] = None, None, None
         if view in ("soon", "overdue", "handler"):
-            items = due_view(agency_id, "all" if view == "handler" else view, day, q)
-            ctx["dues"] = items
-            ctx["groups"] = _by_handler(items) if view == "handler" else None
-            ctx["rows"] = None
+            ctx["dues"] = _pick(dues, "all" if view == "handler" else view, q)
+            ctx["groups"] = _by_handler(ctx["dues"]) if view == "handler" else None
+            received = {x.app.received.year for x in dues}
         else:
-            ctx["view"], ctx["rows"], ctx["dues"], ctx["groups"] = "all", rows(agency_id, q, day), None, None
+            ctx["view"], ctx["rows"] = "all", rows(agency_id, q, dues)
+            received = {x["app"].received.year for x in ctx["rows"]}
+        ctx["years"] = sorted(received | {day.year - 1, day.year})
         return render_page(request, "desk_ledger.html", **ctx)
 
     @r.get("/desk/{agency_id}/register", response_class=HTMLResponse)
@@ -434,7 +426,7 @@ def router(store: Store, page: Page) -> APIRouter:
         request: Request, agency_id: int, q: str = "", today: str | None = None
     ) -> list[dict[str, Any]]:
         agency_for(request, agency_id, api=True)
-        return [_json_row(x) for x in rows(agency_id, q, _today(today))]
+        return [_json_row(x) for x in rows(agency_id, q, ledger.open_deadlines([agency_id], _today(today)))]
 
     @r.post("/api/desk/{agency_id}/applications", status_code=201)
     def api_register(request: Request, agency_id: int, body: ApplicationIn) -> dict[str, Any]:
@@ -527,8 +519,21 @@ def _msg(e: Exception) -> str:
     return str(e.args[0]) if e.args else str(e)
 
 
-def _searchable(app: Application) -> tuple[str, ...]:
-    return (app.number, app.applicant, app.applicant_id, app.request, app.handler)
+def _matches(app: Application, q: str) -> bool:
+    """The ledger search: the text anywhere in the number, applicant, ID number, request or handler."""
+    q = q.strip().lower()
+    fields = (app.number, app.applicant, app.applicant_id, app.request, app.handler)
+    return not q or any(q in (v or "").lower() for v in fields)
+
+
+def _pick(items: list[Due], view: str, q: str = "") -> list[Due]:
+    """即将到期 (due within SOON_DAYS working days), 已逾期, or every open application; searched."""
+    items = [x for x in items if _matches(x.app, q)]
+    if view == "soon":
+        return [x for x in items if x.days_left is not None and 0 <= x.days_left <= SOON_DAYS]
+    if view == "overdue":
+        return [x for x in items if x.days_left is not None and x.days_left < 0]
+    return items
 
 
 def _listed(store: Store, user: dict[str, Any], home: dict[str, Any] | None, q: str) -> list[dict[str, Any]]:
