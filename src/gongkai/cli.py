@@ -302,11 +302,10 @@ def ingest(
         task = bar.add_task("导入" if lang is Lang.zh else "ingest", total=None, rate=0.0)
 
         def progress(event: str, stats) -> None:
-            todo = stats.files - stats.skipped
             if event == "start":
-                bar.update(task, total=todo)
+                bar.update(task, total=stats.files)
             else:
-                done = stats.ingested + stats.unchanged + stats.failed
+                done = stats.done
                 bar.update(task, completed=done, rate=done / max(1e-9, bar.tasks[0].elapsed or 1e-9))
 
         try:

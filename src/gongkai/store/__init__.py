@@ -9,13 +9,26 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, and_, case, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import (
+    JSON,
+    Engine,
+    and_,
+    case,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.sql import Select
 
@@ -100,6 +113,79 @@ def _value(template: str | None, cell_id: str, v: float | None) -> int | float |
     return v
 
 
+def _version_row(r: Report, report_id: int, sha: str, source: str, current: bool = True) -> dict[str, Any]:
+    meta = {
+        "source": r.source,
+        "agency_prov": _prov_dict(r.agency.prov),
+        "sections": [
+            {"id": s.id, "title": s.title, "text": s.text, "prov": _prov_dict(s.prov), "ordinal": s.ordinal}
+            for s in r.sections
+        ],
+        "facts": [
+            {"kind": f.kind, "value": f.value, "text": f.text, "prov": _prov_dict(f.prov)} for f in r.facts
+        ],
+    }
+    fails = [f for f in r.findings if f.status == "fail"]
+    return {
+        "report_id": report_id,
+        "sha256": sha,
+        "source": source,
+        "template": r.template,
+        "media_type": r.media_type,
+        "title": r.title,
+        "signature_date": r.signature_date.isoformat() if r.signature_date else None,
+        "errors": sum(f.severity == "error" for f in fails),
+        "warnings": sum(f.severity == "warning" for f in fails),
+        "is_current": current,
+        "created_at": utcnow(),
+        "meta": meta,
+    }
+
+
+def _cell_rows(r: Report, vid: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "version_id": vid,
+            "cell_id": cid,
+            "value": None if c.value is None else float(c.value),
+            "raw": c.raw,
+            "unit": c.unit,
+            "stated_total": c.stated_total,
+            "confidence": c.confidence,
+            "recovered": c.recovered,
+            "provenance": _prov_dict(c.prov),
+        }
+        for cid, c in r.cells.items()
+    ]
+
+
+def _finding_rows(r: Report, vid: int) -> list[dict[str, Any]]:
+    issue_ids = {id(f) for f in r.issues}
+    return [
+        {
+            "version_id": vid,
+            "seq": i,
+            "is_issue": id(f) in issue_ids or f in r.issues,
+            "rule": f.rule,
+            "severity": f.severity,
+            "status": f.status,
+            "cells": list(f.cells),
+            "message": f.message,
+            "message_en": f.message_en,
+            "basis": f.basis,
+            "provenance": _prov_dict(f.where),
+        }
+        for i, f in enumerate(r.findings)
+    ]
+
+
+def _search_doc(report: Report) -> str:
+    return _search.document(
+        [report.agency.name, report.title, *(s.title for s in report.sections)]
+        + [s.text for s in report.sections]
+    )
+
+
 class Store:
     def __init__(self, engine: Engine, files: FileStore) -> None:
         self.engine = engine
@@ -139,6 +225,31 @@ class Store:
                 conn.execute(insert(SF).values(sha256=sha, name=name, size=len(data), created_at=utcnow()))
         return sha
 
+    def saved_shas(self, shas: Collection[str]) -> set[str]:
+        """Those of ``shas`` a report version was saved from (one query for a batch of files)."""
+        if not shas:
+            return set()
+        with self.engine.connect() as conn:
+            return set(conn.execute(select(V.c.sha256).where(V.c.sha256.in_(set(shas)))).scalars())
+
+    def put_files(self, files: Sequence[tuple[Path, str]]) -> set[str]:
+        """Keep the originals (path, sha256 of its bytes) durably, then list them, in one transaction;
+        returns the shas kept (a file changed since it was hashed is not)."""
+        if not files:
+            return set()
+        sizes = self.files.put_many(files)
+        with self.engine.begin() as conn:
+            have = set(conn.execute(select(SF.c.sha256).where(SF.c.sha256.in_(sizes))).scalars())
+            names = {sha: p.name for p, sha in files}
+            rows = [
+                {"sha256": sha, "name": names[sha], "size": size, "created_at": utcnow()}
+                for sha, size in sizes.items()
+                if sha not in have
+            ]
+            if rows:
+                conn.execute(insert(SF), rows)
+        return set(sizes)
+
     def get_file(self, sha: str) -> bytes:
         return self.files.get(sha)
 
@@ -155,13 +266,132 @@ class Store:
             vid = self._insert_version(conn, report, report_id, sha, source)
             self._insert_cells(conn, report, vid)
             self._insert_findings(conn, report, vid)
-            doc = _search.document(
-                [report.agency.name, report.title, *(s.title for s in report.sections)]
-                + [s.text for s in report.sections]
-            )
+            doc = _search_doc(report)
             conn.execute(insert(S).values(version_id=vid, tokens=doc))
             _search.index(conn, vid, doc)
             return vid, True
+
+    def save_reports(self, batch: Sequence[tuple[Report, str, str]]) -> list[tuple[int, bool]]:
+        """Save many (report, sha, source) in one transaction; returns (version id, created) for each.
+
+        The same rows as ``save_report`` on each in turn (a sha already saved, or twice in the batch,
+        is not saved again; agencies refreshed the same way; the last new version of a report is the
+        current one), with a handful of statements per batch instead of a dozen per report. On
+        PostgreSQL cells, findings and search rows go in by COPY.
+        """
+        if not batch:
+            return []
+        with self.engine.begin() as conn:
+            shas = {sha for _, sha, _ in batch}
+            q = select(V.c.sha256, V.c.id)
+            ids: dict[str, int] = {sha: i for sha, i in conn.execute(q.where(V.c.sha256.in_(shas)))}
+            new: list[tuple[Report, str, str]] = []
+            created: set[str] = set()
+            for item in batch:
+                if item[1] not in ids and item[1] not in created:
+                    new.append(item)
+                    created.add(item[1])
+            if new:
+                agency_ids = self._agency_ids(conn, [r.agency for r, _, _ in new])
+                report_ids = self._report_ids(
+                    conn, [(aid, r.year) for aid, (r, _, _) in zip(agency_ids, new, strict=True)]
+                )
+                conn.execute(
+                    update(V)
+                    .where(V.c.report_id.in_(set(report_ids)), V.c.is_current.is_(True))
+                    .values(is_current=False)
+                )
+                last = {rid: k for k, rid in enumerate(report_ids)}
+                conn.execute(
+                    insert(V),
+                    [
+                        _version_row(r, rid, sha, src, current=last[rid] == k)
+                        for k, (rid, (r, sha, src)) in enumerate(zip(report_ids, new, strict=True))
+                    ],
+                )
+                ids.update({sha: i for sha, i in conn.execute(q.where(V.c.sha256.in_(created)))})
+                docs = [(ids[sha], _search_doc(r)) for r, sha, _ in new]
+                self._bulk_insert(conn, C, [row for r, sha, _ in new for row in _cell_rows(r, ids[sha])])
+                self._bulk_insert(conn, F, [row for r, sha, _ in new for row in _finding_rows(r, ids[sha])])
+                self._bulk_insert(conn, S, [{"version_id": vid, "tokens": doc} for vid, doc in docs])
+                _search.index_many(conn, docs)
+        first: set[str] = set()
+        out = []
+        for _, sha, _ in batch:
+            out.append((ids[sha], sha in created and sha not in first))
+            first.add(sha)
+        return out
+
+    def _bulk_insert(self, conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+        """executemany; on PostgreSQL a COPY (JSON values serialised as SQLAlchemy would bind them)."""
+        if not rows:
+            return
+        if conn.dialect.name != "postgresql":
+            conn.execute(insert(table), rows)
+            return
+        cols = list(rows[0])
+        procs = {
+            c: table.c[c].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+            for c in cols
+            if isinstance(table.c[c].type, JSON)
+        }
+        sql = f"COPY {table.name} ({', '.join(cols)}) FROM STDIN"
+        with conn.connection.dbapi_connection.cursor() as cur, cur.copy(sql) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row([procs[c](row[c]) if c in procs else row[c] for c in cols])
+
+    def _agency_ids(self, conn: Connection, agencies: list[Agency]) -> list[int]:
+        """Ids of ``agencies`` (inserted when new, refreshed in order as ``_agency_id`` does)."""
+        cols = ("kind", "province", "city", "county")
+        keys, vals = [], []
+        for ag in agencies:
+            reg = ag.region or Region(None)
+            keys.append((ag.name or "", reg.code or ""))
+            vals.append(dict(zip(cols, (ag.kind, reg.province, reg.city, reg.county), strict=True)))
+        wanted = set(keys)
+        stored = {
+            (row.name, row.region_code): row
+            for row in conn.execute(
+                select(A.c.id, A.c.name, A.c.region_code, *(A.c[c] for c in cols)).where(
+                    tuple_(A.c.name, A.c.region_code).in_(wanted)
+                )
+            )
+        }
+        final: dict[tuple[str, str], dict[str, Any]] = {}
+        for key, v in zip(keys, vals, strict=True):
+            if key not in final:
+                final[key] = dict(v) if key not in stored else {c: stored[key]._mapping[c] for c in cols}
+                if key not in stored:
+                    continue
+            final[key].update({c: x for c, x in v.items() if x})  # the known values refresh
+        fresh = [{"name": k[0], "region_code": k[1], **final[k]} for k in final if k not in stored]
+        if fresh:
+            conn.execute(insert(A), fresh)
+        for key, row in stored.items():
+            if final[key] != {c: row._mapping[c] for c in cols}:
+                conn.execute(update(A).where(A.c.id == row.id).values(**final[key]))
+        id_of = {(k[0], k[1]): row.id for k, row in stored.items()}
+        if fresh:
+            id_of.update(
+                ((n, c), i)
+                for i, n, c in conn.execute(
+                    select(A.c.id, A.c.name, A.c.region_code).where(
+                        tuple_(A.c.name, A.c.region_code).in_({(f["name"], f["region_code"]) for f in fresh})
+                    )
+                )
+            )
+        return [id_of[k] for k in keys]
+
+    def _report_ids(self, conn: Connection, pairs: list[tuple[int, int | None]]) -> list[int]:
+        """Ids of the reports (agency id, year), inserted when new."""
+        agency_ids = {a for a, _ in pairs}
+        q = select(R.c.id, R.c.agency_id, R.c.year).where(R.c.agency_id.in_(agency_ids))
+        id_of = {(a, y): i for i, a, y in conn.execute(q)}
+        missing = list(dict.fromkeys(p for p in pairs if p not in id_of))
+        if missing:
+            conn.execute(insert(R), [{"agency_id": a, "year": y} for a, y in missing])
+            id_of = {(a, y): i for i, a, y in conn.execute(q)}
+        return [id_of[p] for p in pairs]
 
     def _agency_id(self, conn: Connection, ag: Agency) -> int:
         reg = ag.region or Region(None)
@@ -186,78 +416,15 @@ class Store:
         return rid
 
     def _insert_version(self, conn: Connection, r: Report, report_id: int, sha: str, source: str) -> int:
-        meta = {
-            "source": r.source,
-            "agency_prov": _prov_dict(r.agency.prov),
-            "sections": [
-                {
-                    "id": s.id,
-                    "title": s.title,
-                    "text": s.text,
-                    "prov": _prov_dict(s.prov),
-                    "ordinal": s.ordinal,
-                }
-                for s in r.sections
-            ],
-            "facts": [
-                {"kind": f.kind, "value": f.value, "text": f.text, "prov": _prov_dict(f.prov)}
-                for f in r.facts
-            ],
-        }
-        fails = [f for f in r.findings if f.status == "fail"]
-        return conn.execute(
-            insert(V).values(
-                report_id=report_id,
-                sha256=sha,
-                source=source,
-                template=r.template,
-                media_type=r.media_type,
-                title=r.title,
-                signature_date=r.signature_date.isoformat() if r.signature_date else None,
-                errors=sum(f.severity == "error" for f in fails),
-                warnings=sum(f.severity == "warning" for f in fails),
-                is_current=True,
-                created_at=utcnow(),
-                meta=meta,
-            )
-        ).inserted_primary_key[0]
+        return conn.execute(insert(V).values(_version_row(r, report_id, sha, source))).inserted_primary_key[0]
 
     def _insert_cells(self, conn: Connection, r: Report, vid: int) -> None:
-        rows = [
-            {
-                "version_id": vid,
-                "cell_id": cid,
-                "value": None if c.value is None else float(c.value),
-                "raw": c.raw,
-                "unit": c.unit,
-                "stated_total": c.stated_total,
-                "confidence": c.confidence,
-                "recovered": c.recovered,
-                "provenance": _prov_dict(c.prov),
-            }
-            for cid, c in r.cells.items()
-        ]
+        rows = _cell_rows(r, vid)
         if rows:
             conn.execute(insert(C), rows)
 
     def _insert_findings(self, conn: Connection, r: Report, vid: int) -> None:
-        issue_ids = {id(f) for f in r.issues}
-        rows = [
-            {
-                "version_id": vid,
-                "seq": i,
-                "is_issue": id(f) in issue_ids or f in r.issues,
-                "rule": f.rule,
-                "severity": f.severity,
-                "status": f.status,
-                "cells": list(f.cells),
-                "message": f.message,
-                "message_en": f.message_en,
-                "basis": f.basis,
-                "provenance": _prov_dict(f.where),
-            }
-            for i, f in enumerate(r.findings)
-        ]
+        rows = _finding_rows(r, vid)
         if rows:
             conn.execute(insert(F), rows)
 

@@ -32,6 +32,15 @@ def index(conn: Connection, version_id: int, doc: str) -> None:
         )
 
 
+def index_many(conn: Connection, docs: list[tuple[int, str]]) -> None:
+    """``index`` for a batch of (version id, tokens)."""
+    if conn.dialect.name == "sqlite" and docs:
+        conn.execute(
+            text("INSERT INTO search_fts(rowid, tokens) VALUES (:id, :t)"),
+            [{"id": v, "t": d} for v, d in docs],
+        )
+
+
 def query(conn: Connection, q: str, limit: int) -> list[int]:
     """Current version ids whose text has every token of ``q``."""
     toks = tokens(q)
