@@ -518,3 +518,53 @@ def test_english_switch(desk):
     aid = desk["ag"]["A"]["id"]
     assert "Application ledger" in c.get(f"/desk/{aid}", params={"lang": "en"}).text
     assert "依申请公开台账" in c.get(f"/desk/{aid}").text
+
+
+def test_admin_sees_and_changes_every_agency(desk):
+    c, csrf = _client(desk, "root")
+    names = [a["name"] for a in c.get("/api/desk/agencies").json()]
+    assert A_NAME in names and B_NAME in names
+    assert "广州市教育局" in c.get("/desk", params={"q": "广州"}).text  # any agency, found by name
+    bid = desk["ag"]["B"]["id"]
+    r = c.post(
+        f"/api/desk/{bid}/applications",
+        json={
+            "channel": "mail_signed",
+            "received": "2026-11-16",
+            "applicant_type": "legal",
+            "applicant": "某律所",
+        },
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert r.status_code == 422  # the request is required: pydantic refuses the body
+    body = {"channel": "mail_signed", "received": "2026-11-16", "applicant_type": "legal"}
+    body |= {"applicant": "某律师事务所", "request": "申请公开某项目审批材料"}
+    r = c.post(f"/api/desk/{bid}/applications", json=body, headers={"X-CSRF-Token": csrf})
+    assert (
+        r.status_code == 201
+        and r.json()["number"] == "2026-0002"
+        and r.json()["events"][0]["actor"] == "root"
+    )
+
+
+def test_roles_on_postgresql(pg_url, tmp_path):
+    store = Store.open(pg_url, files_dir=tmp_path / "files")
+    try:
+        a, b = add_agency(store, A_NAME), add_agency(store, B_NAME)
+        store.add_user("staff_a", PASSWORD, "staff", a["id"])
+        store.add_user("staff_b", PASSWORD, "staff", b["id"])
+        desk = {"app": create_app(store=store)}
+        ca, csrf_a = _client(desk, "staff_a")
+        body = {"channel": "online", "received": "2026-09-23", "applicant_type": "np"}
+        body |= {"applicant": "张三", "request": "申请公开某小区规划许可证"}
+        r = ca.post(f"/api/desk/{a['id']}/applications", json=body, headers={"X-CSRF-Token": csrf_a})
+        assert r.status_code == 201 and r.json()["due"] == "2026-10-28"
+        cb, csrf_b = _client(desk, "staff_b")
+        assert cb.get(f"/api/desk/{a['id']}/applications/{r.json()['id']}").status_code == 403
+        ev = {"kind": "answered", "date": "2026-10-09", "data": {"outcome": "granted"}}
+        url = f"/api/desk/{a['id']}/applications/{r.json()['id']}/events"
+        assert cb.post(url, json=ev, headers={"X-CSRF-Token": csrf_b}).status_code == 403
+        assert ca.post(url, json=ev, headers={"X-CSRF-Token": csrf_a}).status_code == 201
+        assert ca.get(f"/api/desk/{a['id']}/report/2026").json()["cells"]["t3.granted.total"] == 1
+    finally:
+        store.close()
