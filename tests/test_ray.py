@@ -15,18 +15,17 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import ray  # in the test extra, as in gongkai[cluster]
 from sqlalchemy import text
 
 from gongkai.demo import generate
 from gongkai.errors import GongkaiError
 from gongkai.executors import LocalExecutor
+from gongkai.executors.ray import RayExecutor, WorkerLost
 from gongkai.ingest import ingest
 from gongkai.store import Store
 
 from .conftest import SEEDS
-
-ray = pytest.importorskip("ray", reason="Ray is in the test extra: pip install -e '.[test]'")
-from gongkai.executors.ray import RayExecutor, WorkerLost  # noqa: E402
 
 # Ray workers cannot import this test module by name; ship its functions by value.
 ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
