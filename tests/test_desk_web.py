@@ -424,6 +424,7 @@ def test_report_page_shows_the_tally_findings_and_reads_back(reported):
     md = c.get(f"/desk/{aid}/report/2025/md")
     assert md.headers["content-type"].startswith("text/markdown") and "依申请公开" in md.text
     assert c.get(f"/desk/{aid}/report/2025/exe").status_code == 404
+    assert c.get(f"/desk/{aid}/report/1990").status_code == 404
     assert c.get(f"/api/desk/{aid}/report/2025").json()["cells"]["t3.new.total"] == 80
     bad = c.post(f"/desk/{aid}/report/2025", data={"csrf": csrf, "t2.rules.issued": "三"})
     assert bad.status_code == 422 and "不是数字" in bad.text

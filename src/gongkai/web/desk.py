@@ -54,6 +54,7 @@ from .app import _check_csrf, _csrf
 from .desk_text import DESK_TEXT
 
 SOON_DAYS = 5  # 即将到期: due within this many working days
+FIRST_YEAR = 2019
 DOWNLOADS = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pdf": "application/pdf",
@@ -243,7 +244,7 @@ def router(store: Store, page: Page) -> APIRouter:
         else:
             ctx["view"], ctx["rows"] = "all", rows(agency_id, q, dues)
             received = {x["app"].received.year for x in ctx["rows"]}
-        ctx["years"] = sorted(received | {day.year - 1, day.year})
+        ctx["years"] = sorted(y for y in received | {day.year - 1, day.year} if y >= FIRST_YEAR)
         return render_page(request, "desk_ledger.html", **ctx)
 
     @r.get("/desk/{agency_id}/register", response_class=HTMLResponse)
@@ -338,6 +339,7 @@ def router(store: Store, page: Page) -> APIRouter:
     @r.get("/desk/{agency_id}/report/{year}", response_class=HTMLResponse)
     def report_page(request: Request, agency_id: int, year: int) -> HTMLResponse:
         user, agency = agency_for(request, agency_id)
+        _check_year(year)
         ctx = _report_ctx(ledger, agency_id, year)
         return render_page(
             request, "desk_report.html", **ctx, can_write=access.can_write(user, agency), error=""
@@ -346,6 +348,7 @@ def router(store: Store, page: Page) -> APIRouter:
     @r.post("/desk/{agency_id}/report/{year}", response_class=HTMLResponse)
     async def report_inputs(request: Request, agency_id: int, year: int) -> Response:
         user, _ = agency_for(request, agency_id, write=True)
+        _check_year(year)
         form = await request.form()
         check_token(request, str(form.get("csrf", "")))
         try:
@@ -359,6 +362,7 @@ def router(store: Store, page: Page) -> APIRouter:
     @r.get("/desk/{agency_id}/report/{year}/{fmt}")
     def report_download(request: Request, agency_id: int, year: int, fmt: str) -> Response:
         agency_for(request, agency_id)
+        _check_year(year)
         if fmt not in DOWNLOADS:
             raise HTTPException(404, f"格式须为 {'、'.join(DOWNLOADS)}")
         report = ledger.report(agency_id, year)
@@ -496,6 +500,7 @@ def router(store: Store, page: Page) -> APIRouter:
     @r.get("/api/desk/{agency_id}/report/{year}")
     def api_report(request: Request, agency_id: int, year: int) -> dict[str, Any]:
         agency_for(request, agency_id, api=True)
+        _check_year(year)
         return checked_report(ledger, agency_id, year).as_dict()
 
     return r
@@ -513,6 +518,12 @@ _REGISTER_FIELDS = (
     "request",
     "handler",
 )
+
+
+def _check_year(year: int) -> None:
+    """Annual reports in the 2019 or 2021 format: from 2019 (国办公开办函〔2019〕60号) to next year."""
+    if not FIRST_YEAR <= year <= dt.date.today().year + 1:
+        raise HTTPException(404, f"年度须在{FIRST_YEAR}年至{dt.date.today().year + 1}年之间")
 
 
 def _msg(e: Exception) -> str:
