@@ -639,6 +639,7 @@ def _report_ctx(ledger: Ledger, agency_id: int, year: int) -> dict[str, Any]:
         "report": report,
         "official": [html_table(g, flagged, titles) for g in tables(fmt, report).values()],
         "t2": t2,
+        "t2_missing": not inputs.t2,
         "sections": sections,
         "signature_date": inputs.signature_date.isoformat() if inputs.signature_date else "",
         "downloads": list(DOWNLOADS),
