@@ -57,7 +57,7 @@ def parse_job(job: _Job) -> Report:
     return api.parse(job.path)
 
 
-def _with_data(jobs: list[_Job], store) -> Iterator[_Job]:
+def _with_data(jobs: Iterable[_Job], store) -> Iterator[_Job]:
     """Attach each original (as stored: exactly the bytes hashed) when the executor pulls the job,
     so only the window is in memory."""
     for job in jobs:
