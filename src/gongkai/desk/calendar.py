@@ -7,6 +7,7 @@ never counted as if every Monday–Friday were a working day.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ class WorkCalendar:
         if d.year in self.covered_years:
             return d.weekday() < 5
         try:
-            return cc.is_workday(d)
+            return _package_workday(d)
         except NotImplementedError as e:
             raise CalendarGap(d.year) from e
 
@@ -86,6 +87,13 @@ class WorkCalendar:
             {dt.date.fromisoformat(k): bool(v) for k, v in data.get("overrides", {}).items()},
             set(data.get("covered_years", [])),
         )
+
+
+@functools.lru_cache(maxsize=16384)
+def _package_workday(d: dt.date) -> bool:
+    """chinesecalendar's answer, remembered: it searches its tables on every call (~20 µs), and a
+    ledger view counts thousands of days. Gaps raise and are not remembered."""
+    return cc.is_workday(d)
 
 
 def _holiday_name(d: dt.date) -> str | None:
