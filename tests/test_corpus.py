@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from gongkai import api
 from gongkai.cli import app
 from gongkai.corpus import MANIFEST, generate_corpus, parse_formats
-from gongkai.corpus.agencies import agencies, capacity, units
+from gongkai.corpus.agencies import agencies, capacity, region_of, units
 from gongkai.corpus.scan import image_pdf, pages, tiff
 from gongkai.corpus.stamp import Stamper
 from gongkai.demo import _break, synthetic
@@ -84,6 +84,18 @@ def test_hierarchy_names_resolve_to_their_own_region():
     assert len({a.code[:2] for a in ags}) >= 25  # spread over the country, not one province
     assert capacity() > 15_000  # a national corpus of 100,000 reports fits with the default departments
     assert [u.code for u in units(1)] != [u.code for u in units(2)]  # province order follows the seed
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [("本溪市人民政府", "210500"), ("本溪市溪湖区教育局", "210503"), ("本溪满族自治县人民政府", "210521")],
+)
+def test_places_starting_like_a_self_reference_read_back(name, code):
+    """本溪 starts like 本局/本机关 (how an agency names itself); found by the national corpus."""
+    kind = "government" if name.endswith("人民政府") else "department"
+    r, _ = synthetic(Agency(name, kind, region_of(code)), 2022, {}, random.Random(1))  # type: ignore[arg-type]
+    back = api.parse_bytes(render(r, "html"), "r.html")
+    assert (back.agency.name, back.agency.region.code, back.agency.kind) == (name, code, kind)
 
 
 def _tree(root: Path) -> dict[str, bytes]:

@@ -147,10 +147,15 @@ def extract_meta(doc: Document) -> Meta:
     return Meta(title, title_prov, year, period_year, agency, sig_date, sig_prov)
 
 
+def _self_reference(name: str) -> bool:
+    """本局, 我委, 本机关: how an agency refers to itself, not its name; 本溪市… is a place (210500)."""
+    return name.startswith(("我", "本")) and not regions.parse_prefix(name)[0]
+
+
 def _choose(
     cands: list[tuple[str, Provenance]], partial: list[tuple[str, Provenance]], context: str
 ) -> Agency:
-    full = [(n, p) for n, p in cands if _NAME.fullmatch(n) and not n.startswith(("我", "本"))]
+    full = [(n, p) for n, p in cands if _NAME.fullmatch(n) and not _self_reference(n)]
     for n, p in partial:  # a bare place name in the title: the report of that place's government
         if _PLACE_END.search(n) and not full:
             full.append((n + "人民政府", p))
