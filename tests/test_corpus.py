@@ -126,6 +126,10 @@ def test_corpus_is_deterministic_streams_and_reads_back(tmp_path):
         rules = {f.rule for f in rep.errors()}
         assert bool(rules) == bool(row["error"]), row
         assert rules <= {"t3.row_total", "t3.balance", "t4.total"}
+        warnings = {f.rule for f in rep.findings if f.status == "fail"} - rules
+        # the narrative states the true figures: a broken total contradicts it, nothing else does
+        assert warnings <= {"text.received", "text.review"} and (not warnings or row["error"])
+        assert len(rep.facts) >= 5
         parsed[row["path"]] = (rep, bool(row["error"]))
     # carried-over figures link consecutive years wherever neither year was broken on purpose
     by_agency: dict[str, list] = {}

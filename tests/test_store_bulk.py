@@ -18,6 +18,7 @@ from gongkai.demo import synthetic
 from gongkai.ingest import ingest
 from gongkai.report import Agency, Cell, Region, Report
 from gongkai.store import Store
+from gongkai.store.rows import prepare
 
 from .conftest import SEEDS, reset_pg, seed_path
 
@@ -90,7 +91,8 @@ def test_save_reports_leaves_the_rows_save_report_leaves(two_stores):
     one, bulk = two_stores
     batch = _batch()
     singles = [one.save_report(*item) for item in batch]
-    got = bulk.save_reports(batch[:6]) + bulk.save_reports(batch[6:])  # a report's versions across batches
+    # a report's versions across two batches; the second prepared as ingest's workers do
+    got = bulk.save_reports(batch[:6]) + bulk.save_reports([(prepare(r), s, src) for r, s, src in batch[6:]])
     assert got == singles
     assert [created for _, created in got].count(False) == 1  # only the repeated file
     assert _dump(bulk) == _dump(one)

@@ -64,6 +64,9 @@ def synthetic(
     for cid in fmt.t2.cell_ids():
         kind = fmt.kind_of(cid)
         cells[cid] = rng.randint(-20, 40) if kind == "delta" else rng.randint(0, 500)
+    for row in ("rules", "normative"):  # 2019: newly published ≤ all published
+        if f"t2.{row}.published" in cells:
+            cells[f"t2.{row}.total"] = max(cells[f"t2.{row}.total"], cells[f"t2.{row}.published"])
     in_force = dict(in_force or {})
     if fmt.id == "2021":
         for row in ("rules", "normative"):
@@ -98,10 +101,44 @@ def synthetic(
             cells[f"t4.{g}.{f}"] = v
         cells[f"t4.{g}.total"] = sum(parts)
     r.cells = {cid: Cell(float(v) if fmt.kind_of(cid) == "money" else v) for cid, v in cells.items()}
-    r.sections = [
-        SectionText(s.id, s.title.text, f"{year}年，{agency.name}{s.title.text}……") for s in fmt.sections
-    ]
+    texts = _narrative(year, agency.name or "", cells, rng)
+    r.sections = [SectionText(s.id, s.title.text, texts[s.id]) for s in fmt.sections]
     return r, {"forward": forward, "in_force": in_force}
+
+
+_OVERVIEW = (
+    "坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻落实《中华人民共和国政府信息公开条例》，"
+    "围绕中心工作深化政务公开，推进决策、执行、管理、服务、结果公开，加强政策解读和回应关切",
+    "认真贯彻落实《中华人民共和国政府信息公开条例》和上级关于政务公开工作的部署，健全工作机制，"
+    "完善公开目录，规范依申请公开办理流程，政务公开标准化规范化水平持续提升",
+)
+_PROBLEMS = (
+    ("政策解读形式较为单一，部分信息更新不够及时", "丰富图表、视频等解读形式，建立信息更新提醒机制"),
+    ("依申请公开办理人员业务能力有待提高", "加强业务培训，规范答复文书，提高答复质量"),
+    ("基层政务公开标准化建设仍需加强", "对照标准目录逐项梳理，推动公开内容向基层延伸"),
+)
+
+
+def _narrative(year: int, name: str, c: dict[str, int], rng: random.Random) -> dict[str, str]:
+    """One paragraph per section, as agencies write them: the numbers of section 三 and 四 are the
+    tables' own (text-vs-table rules hold), every paragraph longer than a heading."""
+    problem, plan = rng.choice(_PROBLEMS)
+    lawsuits = c["t4.direct.total"] + c["t4.after.total"]
+    return {
+        "s1": f"{year}年，{name}{rng.choice(_OVERVIEW)}，政府信息公开工作取得新的成效。",
+        "s2": f"{year}年，{name}通过门户网站主动公开政府信息{rng.randint(80, 3000)}条，"
+        f"其中政策文件{rng.randint(2, 60)}件、政策解读{rng.randint(1, 40)}篇，"
+        "及时更新机构职能、财政预决算、重点领域等信息。",
+        "s3": f"{year}年，本机关共收到政府信息公开申请{c['t3.new.total']}件，"
+        f"上年结转政府信息公开申请{c['t3.carried.total']}件。全年办结政府信息公开申请"
+        f"{c['t3.handled.total']}件，结转下年度继续办理{c['t3.forward.total']}件。"
+        "所有申请均在法定期限内答复，未发生逾期答复情况。",
+        "s4": f"{year}年，{name}因政府信息公开工作被申请行政复议{c['t4.review.total']}件，"
+        f"被提起行政诉讼{lawsuits}件。",
+        "s5": f"{year}年，{name}政府信息公开工作仍存在一些不足：{problem}。下一步，将{plan}，"
+        "进一步提升政务公开质量和实效。",
+        "s6": f"本机关{year}年度未收取信息处理费，无其他需要报告的事项。",
+    }
 
 
 def _break(report: Report, rng: random.Random) -> None:

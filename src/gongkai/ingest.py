@@ -24,6 +24,7 @@ from . import api
 from .errors import GongkaiError
 from .executors import Executor, get_executor
 from .report import Report
+from .store.rows import Prepared, prepare
 
 
 @dataclass(slots=True)
@@ -50,11 +51,12 @@ class _Job:
     data: bytes | None = None  # the file itself, for workers on other machines (executor.ships_files)
 
 
-def parse_job(job: _Job) -> Report:
-    """Runs in a worker: read and parse one stored original."""
+def parse_job(job: _Job) -> Prepared:
+    """Runs in a worker: read and parse one stored original, and turn the report into the store's
+    rows there (the single writer then only inserts)."""
     if job.data is not None:
-        return api.parse_bytes(job.data, job.path)
-    return api.parse(job.path)
+        return prepare(api.parse_bytes(job.data, job.path))
+    return prepare(api.parse(job.path))
 
 
 def _with_data(jobs: Iterable[_Job], store) -> Iterator[_Job]:
@@ -95,7 +97,7 @@ class _Writer:
 
     def __init__(self, store, stats: Stats, failed_before: dict, size: int) -> None:
         self.store, self.stats, self.failed_before, self.size = store, stats, failed_before, size
-        self.reports: list[tuple[Report, str, str]] = []
+        self.reports: list[tuple[Report | Prepared, str, str]] = []
         self.failures: list[tuple[str, str, str, str]] = []
         self.since = time.monotonic()
         self.queue: queue.Queue = queue.Queue(maxsize=QUEUE)
@@ -103,7 +105,7 @@ class _Writer:
         self.thread = threading.Thread(target=self._run, name="gongkai-writer", daemon=True)
         self.thread.start()
 
-    def add(self, report: Report, sha: str, path: str) -> None:
+    def add(self, report: Report | Prepared, sha: str, path: str) -> None:
         self.reports.append((report, sha, path))
         self._maybe_push()
 

@@ -16,7 +16,6 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
-    JSON,
     Engine,
     and_,
     case,
@@ -40,6 +39,17 @@ from .files import FileStore
 from .models import Agency as AgencyRow
 from .models import CellRow, Failure, FindingRow, ReportVersion, SearchDoc, StoredFile, User, utcnow
 from .models import Report as ReportRow
+from .rows import (
+    AGENCY_COLUMNS,
+    CELL_COLUMNS,
+    FINDING_COLUMNS,
+    Prepared,
+    cell_values,
+    finding_values,
+    prepare,
+    search_doc,
+    version_values,
+)
 
 __all__ = ["Store", "alembic_config"]
 
@@ -81,10 +91,6 @@ def _default_files_dir(url: str) -> Path:
     return Path("gongkai-files")
 
 
-def _prov_dict(p: Provenance | None) -> dict[str, Any] | None:
-    return p.as_dict() if p is not None else None
-
-
 def _prov(d: dict[str, Any] | None) -> Provenance | None:
     if d is None:
         return None
@@ -111,79 +117,6 @@ def _value(template: str | None, cell_id: str, v: float | None) -> int | float |
     if _kind(template, cell_id) in ("count", "delta") and float(v).is_integer():
         return int(v)
     return v
-
-
-def _version_row(r: Report, report_id: int, sha: str, source: str, current: bool = True) -> dict[str, Any]:
-    meta = {
-        "source": r.source,
-        "agency_prov": _prov_dict(r.agency.prov),
-        "sections": [
-            {"id": s.id, "title": s.title, "text": s.text, "prov": _prov_dict(s.prov), "ordinal": s.ordinal}
-            for s in r.sections
-        ],
-        "facts": [
-            {"kind": f.kind, "value": f.value, "text": f.text, "prov": _prov_dict(f.prov)} for f in r.facts
-        ],
-    }
-    fails = [f for f in r.findings if f.status == "fail"]
-    return {
-        "report_id": report_id,
-        "sha256": sha,
-        "source": source,
-        "template": r.template,
-        "media_type": r.media_type,
-        "title": r.title,
-        "signature_date": r.signature_date.isoformat() if r.signature_date else None,
-        "errors": sum(f.severity == "error" for f in fails),
-        "warnings": sum(f.severity == "warning" for f in fails),
-        "is_current": current,
-        "created_at": utcnow(),
-        "meta": meta,
-    }
-
-
-def _cell_rows(r: Report, vid: int) -> list[dict[str, Any]]:
-    return [
-        {
-            "version_id": vid,
-            "cell_id": cid,
-            "value": None if c.value is None else float(c.value),
-            "raw": c.raw,
-            "unit": c.unit,
-            "stated_total": c.stated_total,
-            "confidence": c.confidence,
-            "recovered": c.recovered,
-            "provenance": _prov_dict(c.prov),
-        }
-        for cid, c in r.cells.items()
-    ]
-
-
-def _finding_rows(r: Report, vid: int) -> list[dict[str, Any]]:
-    issue_ids = {id(f) for f in r.issues}
-    return [
-        {
-            "version_id": vid,
-            "seq": i,
-            "is_issue": id(f) in issue_ids or f in r.issues,
-            "rule": f.rule,
-            "severity": f.severity,
-            "status": f.status,
-            "cells": list(f.cells),
-            "message": f.message,
-            "message_en": f.message_en,
-            "basis": f.basis,
-            "provenance": _prov_dict(f.where),
-        }
-        for i, f in enumerate(r.findings)
-    ]
-
-
-def _search_doc(report: Report) -> str:
-    return _search.document(
-        [report.agency.name, report.title, *(s.title for s in report.sections)]
-        + [s.text for s in report.sections]
-    )
 
 
 class Store:
@@ -266,35 +199,37 @@ class Store:
             vid = self._insert_version(conn, report, report_id, sha, source)
             self._insert_cells(conn, report, vid)
             self._insert_findings(conn, report, vid)
-            doc = _search_doc(report)
+            doc = search_doc(report)
             conn.execute(insert(S).values(version_id=vid, tokens=doc))
             _search.index(conn, vid, doc)
             return vid, True
 
-    def save_reports(self, batch: Sequence[tuple[Report, str, str]]) -> list[tuple[int, bool]]:
+    def save_reports(self, batch: Sequence[tuple[Report | Prepared, str, str]]) -> list[tuple[int, bool]]:
         """Save many (report, sha, source) in one transaction; returns (version id, created) for each.
 
         The same rows as ``save_report`` on each in turn (a sha already saved, or twice in the batch,
         is not saved again; agencies refreshed the same way; the last new version of a report is the
-        current one), with a handful of statements per batch instead of a dozen per report. On
-        PostgreSQL cells, findings and search rows go in by COPY.
+        current one), with a handful of statements per batch instead of a dozen per report. A report
+        may come ``prepare``d already (ingest does that in its workers). Cells, findings and search
+        rows go to the driver directly: COPY on PostgreSQL, executemany on SQLite.
         """
         if not batch:
             return []
         with self.engine.begin() as conn:
-            shas = {sha for _, sha, _ in batch}
             q = select(V.c.sha256, V.c.id)
-            ids: dict[str, int] = {sha: i for sha, i in conn.execute(q.where(V.c.sha256.in_(shas)))}
-            new: list[tuple[Report, str, str]] = []
+            ids: dict[str, int] = {
+                sha: i for sha, i in conn.execute(q.where(V.c.sha256.in_({b[1] for b in batch})))
+            }
+            new: list[tuple[Prepared, str, str]] = []
             created: set[str] = set()
-            for item in batch:
-                if item[1] not in ids and item[1] not in created:
-                    new.append(item)
-                    created.add(item[1])
+            for r, sha, src in batch:
+                if sha not in ids and sha not in created:
+                    new.append((prepare(r) if isinstance(r, Report) else r, sha, src))
+                    created.add(sha)
             if new:
-                agency_ids = self._agency_ids(conn, [r.agency for r, _, _ in new])
+                agency_ids = self._agency_ids(conn, [p.agency for p, _, _ in new])
                 report_ids = self._report_ids(
-                    conn, [(aid, r.year) for aid, (r, _, _) in zip(agency_ids, new, strict=True)]
+                    conn, [(aid, p.year) for aid, (p, _, _) in zip(agency_ids, new, strict=True)]
                 )
                 conn.execute(
                     update(V)
@@ -302,19 +237,25 @@ class Store:
                     .values(is_current=False)
                 )
                 last = {rid: k for k, rid in enumerate(report_ids)}
+                now = utcnow()
                 conn.execute(
                     insert(V),
                     [
-                        _version_row(r, rid, sha, src, current=last[rid] == k)
-                        for k, (rid, (r, sha, src)) in enumerate(zip(report_ids, new, strict=True))
+                        {**p.version, "report_id": rid, "sha256": sha, "source": src}
+                        | {"is_current": last[rid] == k, "created_at": now}
+                        for k, (rid, (p, sha, src)) in enumerate(zip(report_ids, new, strict=True))
                     ],
                 )
                 ids.update({sha: i for sha, i in conn.execute(q.where(V.c.sha256.in_(created)))})
-                docs = [(ids[sha], _search_doc(r)) for r, sha, _ in new]
-                self._bulk_insert(conn, C, [row for r, sha, _ in new for row in _cell_rows(r, ids[sha])])
-                self._bulk_insert(conn, F, [row for r, sha, _ in new for row in _finding_rows(r, ids[sha])])
-                self._bulk_insert(conn, S, [{"version_id": vid, "tokens": doc} for vid, doc in docs])
-                _search.index_many(conn, docs)
+                vids = [ids[sha] for _, sha, _ in new]
+                cells = [(vid, *c) for vid, (p, _, _) in zip(vids, new, strict=True) for c in p.cells]
+                finds = [(vid, *f) for vid, (p, _, _) in zip(vids, new, strict=True) for f in p.findings]
+                docs = [(vid, p.tokens) for vid, (p, _, _) in zip(vids, new, strict=True)]
+                self._insert_rows(conn, "cell", ("version_id", *CELL_COLUMNS), cells)
+                self._insert_rows(conn, "finding", ("version_id", *FINDING_COLUMNS), finds)
+                self._insert_rows(conn, "search_doc", ("version_id", "tokens"), docs)
+                if conn.dialect.name == "sqlite":
+                    self._insert_rows(conn, "search_fts", ("rowid", "tokens"), docs)
         first: set[str] = set()
         out = []
         for _, sha, _ in batch:
@@ -322,38 +263,35 @@ class Store:
             first.add(sha)
         return out
 
-    def _bulk_insert(self, conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
-        """executemany; on PostgreSQL a COPY (JSON values serialised as SQLAlchemy would bind them)."""
+    @staticmethod
+    def _insert_rows(conn: Connection, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        """Tuples in ``columns`` order (JSON already text) straight to the driver: COPY on PostgreSQL,
+        executemany elsewhere (SQLAlchemy's per-row parameter processing costs more than the insert)."""
         if not rows:
             return
-        if conn.dialect.name != "postgresql":
-            conn.execute(insert(table), rows)
+        cols = ", ".join(columns)
+        if conn.dialect.name == "postgresql":
+            raw: Any = conn.connection.dbapi_connection  # psycopg 3, in this transaction
+            with raw.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as cp:
+                for row in rows:
+                    cp.write_row(row)
             return
-        cols = list(rows[0])
-        procs = {
-            c: table.c[c].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-            for c in cols
-            if isinstance(table.c[c].type, JSON)
-        }
-        sql = f"COPY {table.name} ({', '.join(cols)}) FROM STDIN"
-        with conn.connection.dbapi_connection.cursor() as cur, cur.copy(sql) as copy:  # type: ignore[union-attr]
-            for row in rows:
-                copy.write_row([procs[c](row[c]) if c in procs else row[c] for c in cols])
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(
+            f"INSERT INTO {table} ({cols}) VALUES ({', '.join([mark] * len(columns))})", rows
+        )
 
-    def _agency_ids(self, conn: Connection, agencies: list[Agency]) -> list[int]:
-        """Ids of ``agencies`` (inserted when new, refreshed in order as ``_agency_id`` does)."""
-        cols = ("kind", "province", "city", "county")
-        keys, vals = [], []
-        for ag in agencies:
-            reg = ag.region or Region(None)
-            keys.append((ag.name or "", reg.code or ""))
-            vals.append(dict(zip(cols, (ag.kind, reg.province, reg.city, reg.county), strict=True)))
-        wanted = set(keys)
+    def _agency_ids(self, conn: Connection, agencies: list[tuple]) -> list[int]:
+        """Ids of the agencies (``AGENCY_COLUMNS`` tuples), inserted when new and refreshed in order
+        as ``_agency_id`` does."""
+        cols = AGENCY_COLUMNS[2:]
+        keys = [a[:2] for a in agencies]
+        vals = [dict(zip(cols, a[2:], strict=True)) for a in agencies]
         stored = {
             (row.name, row.region_code): row
             for row in conn.execute(
                 select(A.c.id, A.c.name, A.c.region_code, *(A.c[c] for c in cols)).where(
-                    tuple_(A.c.name, A.c.region_code).in_(wanted)
+                    tuple_(A.c.name, A.c.region_code).in_(set(keys))
                 )
             )
         }
@@ -370,7 +308,7 @@ class Store:
         for key, row in stored.items():
             if final[key] != {c: row._mapping[c] for c in cols}:
                 conn.execute(update(A).where(A.c.id == row.id).values(**final[key]))
-        id_of = {(k[0], k[1]): row.id for k, row in stored.items()}
+        id_of = {k: row.id for k, row in stored.items()}
         if fresh:
             id_of.update(
                 ((n, c), i)
@@ -384,8 +322,7 @@ class Store:
 
     def _report_ids(self, conn: Connection, pairs: list[tuple[int, int | None]]) -> list[int]:
         """Ids of the reports (agency id, year), inserted when new."""
-        agency_ids = {a for a, _ in pairs}
-        q = select(R.c.id, R.c.agency_id, R.c.year).where(R.c.agency_id.in_(agency_ids))
+        q = select(R.c.id, R.c.agency_id, R.c.year).where(R.c.agency_id.in_({a for a, _ in pairs}))
         id_of = {(a, y): i for i, a, y in conn.execute(q)}
         missing = list(dict.fromkeys(p for p in pairs if p not in id_of))
         if missing:
@@ -416,15 +353,19 @@ class Store:
         return rid
 
     def _insert_version(self, conn: Connection, r: Report, report_id: int, sha: str, source: str) -> int:
-        return conn.execute(insert(V).values(_version_row(r, report_id, sha, source))).inserted_primary_key[0]
+        row = {**version_values(r), "report_id": report_id, "sha256": sha, "source": source}
+        return conn.execute(
+            insert(V).values(**row, is_current=True, created_at=utcnow())
+        ).inserted_primary_key[0]
 
     def _insert_cells(self, conn: Connection, r: Report, vid: int) -> None:
-        rows = _cell_rows(r, vid)
+        rows = [dict(zip(("version_id", *CELL_COLUMNS), (vid, *c), strict=True)) for c in cell_values(r)]
         if rows:
             conn.execute(insert(C), rows)
 
     def _insert_findings(self, conn: Connection, r: Report, vid: int) -> None:
-        rows = _finding_rows(r, vid)
+        cols = ("version_id", *FINDING_COLUMNS)
+        rows = [dict(zip(cols, (vid, *f), strict=True)) for f in finding_values(r)]
         if rows:
             conn.execute(insert(F), rows)
 
@@ -593,16 +534,14 @@ class Store:
         out: dict[int, dict[str, int | float | None]] = {vid: {} for vid in version_ids}
         if not version_ids:
             return out
-        q = (
-            select(C.c.version_id, C.c.cell_id, C.c.value, V.c.template)
-            .join(V, V.c.id == C.c.version_id)
-            .where(C.c.version_id.in_(version_ids))
-        )
+        # Two index look-ups rather than a join: PostgreSQL would hash-join the whole version table.
+        q = select(C.c.version_id, C.c.cell_id, C.c.value).where(C.c.version_id.in_(version_ids))
         if cell_ids is not None:
             q = q.where(C.c.cell_id.in_(cell_ids))
         with self.engine.connect() as conn:
-            for vid, cid, value, template in conn.execute(q):
-                out[vid][cid] = _value(template, cid, value)
+            templates = dict(conn.execute(select(V.c.id, V.c.template).where(V.c.id.in_(version_ids))).all())
+            for vid, cid, value in conn.execute(q):
+                out[vid][cid] = _value(templates[vid], cid, value)
         return out
 
     def search(self, query: str, limit: int = 50) -> list[int]:
