@@ -6,6 +6,7 @@ import copy
 
 import pytest
 from alembic import command
+from sqlalchemy import text
 
 from gongkai import api
 from gongkai.ingest import ingest
@@ -126,6 +127,17 @@ def test_ingest_seeds(store: Store) -> None:
 def test_no_migration_drift(store: Store) -> None:
     with store.engine.begin() as conn:
         command.check(alembic_config(conn))  # raises if the models and the migrations disagree
+
+
+def test_optimize_refreshes_planner_statistics(store, parsed) -> None:
+    _save_seeds(store, parsed)
+    store.optimize()
+    with store.engine.connect() as conn:
+        if store.engine.dialect.name == "postgresql":
+            q = "select last_analyze is not null from pg_stat_user_tables where relname = 'cell'"
+        else:
+            q = "select count(*) > 0 from sqlite_master where name = 'sqlite_stat1'"
+        assert conn.execute(text(q)).scalar()
 
 
 def test_agency_without_kind_or_region_saves_twice(store):

@@ -237,5 +237,7 @@ def ingest(
         finally:
             if executor is None:
                 ex.close()
+    if stats.ingested >= 1000:  # fresh planner statistics, or the first queries after a bulk load crawl
+        store.optimize()
     stats.seconds = time.perf_counter() - t0
     return stats

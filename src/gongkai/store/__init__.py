@@ -25,6 +25,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     tuple_,
     update,
 )
@@ -143,6 +144,15 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def optimize(self) -> None:
+        """Refresh the query planner's statistics (after a bulk load: PostgreSQL's autovacuum may not
+        have analysed the new rows yet and would plan sequential scans over millions of cells)."""
+        with self.engine.begin() as conn:
+            if self.engine.dialect.name == "postgresql":
+                conn.execute(text("ANALYZE"))
+            else:
+                conn.execute(text("PRAGMA optimize"))
 
     # -- files -----------------------------------------------------------------------------------
 
