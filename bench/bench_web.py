@@ -26,6 +26,7 @@ import httpx
 from gongkai import regions
 from gongkai.demo import DEPARTMENTS, _break, _region, synthetic
 from gongkai.report import Agency
+from gongkai.rules import run_rules
 from gongkai.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,8 +56,6 @@ def fill(store: Store, n: int, seed: int = 7) -> int:
             report, state = synthetic(agency, year, state["forward"], rng, state["in_force"])
             if rng.random() < 0.15:
                 _break(report, rng)
-            from gongkai.rules import run_rules
-
             report.findings = run_rules(report)
             sha = f"{k:08x}{year:04d}".ljust(64, "0")
             if save_many:
@@ -74,6 +73,7 @@ def fill(store: Store, n: int, seed: int = 7) -> int:
             print(f"  {have + added} reports ({added / (time.perf_counter() - t0):.0f}/s)", file=sys.stderr)
     if batch:
         save_many(batch)
+    store.optimize()
     return added
 
 
