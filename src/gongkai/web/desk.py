@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from ..desk import access
 from ..desk.checks import checked_report
 from ..desk.forms import (
+    APPLICATION_FIELDS,
     DUPLICATE,
     FIELDS,
     allowed_events,
@@ -508,16 +509,7 @@ def router(store: Store, page: Page) -> APIRouter:
 
 # ---- helpers (no request state) ------------------------------------------------------------------
 
-_REGISTER_FIELDS = (
-    "number",
-    "channel",
-    "received",
-    "applicant_type",
-    "applicant",
-    "applicant_id",
-    "request",
-    "handler",
-)
+_REGISTER_FIELDS = APPLICATION_FIELDS
 
 
 def _check_year(year: int) -> None:
