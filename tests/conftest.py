@@ -87,3 +87,19 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         s = Store.open(url, files_dir=tmp_path / "files")
     yield s
     s.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def desk(request, tmp_path):
+    """The desk's ledger over a fresh store, on SQLite and on PostgreSQL."""
+    from gongkai.store import Store
+    from gongkai.store.ledger import Ledger
+
+    url = (
+        request.getfixturevalue("pg_url")
+        if request.param == "postgresql"
+        else f"sqlite:///{tmp_path / 'g.db'}"
+    )
+    store = Store.open(url, files_dir=tmp_path / "files")
+    yield Ledger(store)
+    store.close()

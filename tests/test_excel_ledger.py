@@ -76,18 +76,6 @@ def sqlite_ledger(tmp_path):
     store.close()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def desk(request, tmp_path):
-    url = (
-        request.getfixturevalue("pg_url")
-        if request.param == "postgresql"
-        else f"sqlite:///{tmp_path / 'g.db'}"
-    )
-    store = Store.open(url, files_dir=tmp_path / "files")
-    yield Ledger(store)
-    store.close()
-
-
 def test_round_trip_through_our_export(ledger100, sqlite_ledger):
     today = D(2025, 12, 31)
     data = export_ledger(ledger100, today=today)

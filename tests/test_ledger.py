@@ -14,8 +14,6 @@ from gongkai.desk.tally import YearInputs, tally
 from gongkai.formats import format_for_year
 from gongkai.report import Agency
 from gongkai.rules import run_cross_year
-from gongkai.store import Store
-from gongkai.store.ledger import Ledger
 from gongkai.writer import render
 
 AGENCY = Agency("深圳市南山区教育局", "department")
@@ -124,18 +122,6 @@ def test_repeat_requests_are_suggested():
     )
     assert repeats(again, [first, again, other, different]) == [first]
     assert repeats(different, [first, again, other, different]) == []
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def desk(request, tmp_path):
-    url = (
-        request.getfixturevalue("pg_url")
-        if request.param == "postgresql"
-        else f"sqlite:///{tmp_path / 'g.db'}"
-    )
-    store = Store.open(url, files_dir=tmp_path / "files")
-    yield Ledger(store)
-    store.close()
 
 
 def test_ledger_in_the_store(desk, ledger300):
