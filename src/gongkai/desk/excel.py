@@ -702,7 +702,7 @@ class _RowReader:
         if not self.ok:
             return []
         timeline.sort(key=lambda t: t[0])
-        state = State(restart=app.received)
+        state = State()
         for _, e, f in timeline:
             try:
                 apply(app, state, e)
@@ -878,7 +878,7 @@ def _attach_events(rows: list[_EventRow], parsed: list[_Parsed], errors: list[Ro
             errors.append(RowError(dup.row, "序号", f"登记编号“{number}”的序号{dup.seq}重复", EVENTS_SHEET))
             continue
         p.events = [r.event for r in evs if r.event is not None]
-        state = State(restart=p.app.received)
+        state = State()
         for i, (r, e) in enumerate(zip(evs, p.events, strict=True)):
             try:
                 if e.kind == "registered" and i:

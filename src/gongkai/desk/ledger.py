@@ -127,7 +127,6 @@ class State:
     """What the timeline says now."""
 
     status: str = "open"  # open | answered | closed
-    restart: dt.date | None = None  # receipt date the reply clock counts from (after 补正)
     corrections: list[tuple[dt.date, dt.date]] = field(default_factory=list)
     correction_pending: dt.date | None = None
     pauses: list[tuple[dt.date, dt.date]] = field(default_factory=list)
@@ -143,7 +142,7 @@ class State:
 
 def fold(app: Application, events: Sequence[Event]) -> State:
     """Replay the timeline, refusing what the regulation does not allow."""
-    s = State(restart=app.received)
+    s = State()
     for e in events:
         apply(app, s, e)
     return s
@@ -173,7 +172,7 @@ def apply(app: Application, s: State, e: Event) -> None:
             if s.correction_pending is None:
                 raise LedgerError("没有发出补正告知，不能登记收到补正材料")
             s.corrections.append((s.correction_pending, e.date))
-            s.correction_pending, s.restart = None, e.date
+            s.correction_pending = None
         case "consult_sent":
             if s.consult_open is not None:
                 raise LedgerError("上一份征求意见函尚未收到答复")

@@ -15,7 +15,7 @@ can be traced to the applications behind it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..document import Provenance
@@ -121,13 +121,3 @@ def _default_text(section: str, r: Report) -> str:
     if section == "s5":
         return "无。"
     return "见本报告统计表。" if section in ("s2", "s3", "s4") else "无。"
-
-
-def ledger_by_year(
-    ledger: Sequence[tuple[Application, Sequence[Event]]],
-) -> Mapping[int, int]:
-    """How many applications were received in each year (for choosing what to tally)."""
-    out: dict[int, int] = {}
-    for app, _ in ledger:
-        out[app.received.year] = out.get(app.received.year, 0) + 1
-    return dict(sorted(out.items()))
