@@ -34,11 +34,14 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $@
 
-## run: the main job — print the review of the seeds, make a demo corpus, ingest it with ../shared, serve
+## run: the main job — print the review of the seeds, make a demo corpus, ingest it with ../shared,
+## create the demo accounts (their logins are printed), serve
 run: $(VENV)/.installed sysdeps
 	$(BIN)/gongkai check -q $(SHARED)/seeds || true
 	test -d demo-corpus || $(BIN)/gongkai demo-corpus demo-corpus
 	$(BIN)/gongkai ingest demo-corpus $(SHARED)/seeds $(SHARED)/fixtures || true
+	$(BIN)/gongkai demo-accounts
+	$(BIN)/gongkai desk demo
 	$(BIN)/gongkai serve
 
 ## serve: ingest ../shared (seeds and fixtures) into gongkai.db and serve the workbench on :8000

@@ -50,7 +50,7 @@ def run(label: str, url: str, corpus: Path, workers: int, files_dir: Path) -> di
     ch0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     ex.close()
     ch1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    rows = len(store.report_rows())
+    rows = len(store.reports.rows())
     store.close()
     main_cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
     worker_cpu = (ch1.ru_utime + ch1.ru_stime) - (ch0.ru_utime + ch0.ru_stime)

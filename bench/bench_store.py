@@ -23,7 +23,7 @@ def run(store: Store, reports, n: int) -> float:
     t0 = time.perf_counter()
     for i in range(n):
         r = reports[i % len(reports)]
-        store.save_report(r, uuid.uuid4().hex * 2, f"copy-{i}")
+        store.reports.save(r, uuid.uuid4().hex * 2, f"copy-{i}")
     return n / (time.perf_counter() - t0)
 
 
@@ -32,7 +32,7 @@ def run_bulk(store: Store, reports, n: int, prepared: bool, batch: int = 200) ->
     items = [prepare(r) for r in reports] if prepared else reports
     t0 = time.perf_counter()
     for start in range(0, n, batch):
-        store.save_reports(
+        store.reports.save_many(
             [
                 (items[i % len(items)], uuid.uuid4().hex * 2, f"copy-{i}")
                 for i in range(start, min(n, start + batch))

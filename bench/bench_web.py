@@ -12,8 +12,10 @@ parameters, the way a reviewer clicks through, and prints p50/p95/max per endpoi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
+import re
 import signal
 import statistics
 import subprocess
@@ -25,16 +27,18 @@ import httpx
 
 from gongkai import regions
 from gongkai.demo import DEPARTMENTS, _break, _region, synthetic
+from gongkai.errors import GongkaiError
 from gongkai.report import Agency
 from gongkai.rules import run_rules
 from gongkai.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
+BENCH_PASSWORD = "bench-web-password-1"
 
 
 def fill(store: Store, n: int, seed: int = 7) -> int:
     """Add synthetic reports until the store holds ``n``; returns how many were added."""
-    have = store.counts()["reports"]
+    have = store.reports.counts()["reports"]
     if have >= n:
         return 0
     rng = random.Random(seed)
@@ -43,7 +47,7 @@ def fill(store: Store, n: int, seed: int = 7) -> int:
     added, t0 = 0, time.perf_counter()
     k = 0
     batch = []
-    save_many = getattr(store, "save_reports", None)
+    save_many = store.reports.save_many
     while have + added < n:
         code = counties[k % len(counties)]
         region = _region(code)
@@ -58,13 +62,10 @@ def fill(store: Store, n: int, seed: int = 7) -> int:
                 _break(report, rng)
             report.findings = run_rules(report)
             sha = f"{k:08x}{year:04d}".ljust(64, "0")
-            if save_many:
-                batch.append((report, sha, f"bench/{k}/{year}"))
-                if len(batch) >= 500:
-                    save_many(batch)
-                    batch = []
-            else:
-                store.save_report(report, sha, f"bench/{k}/{year}")
+            batch.append((report, sha, f"bench/{k}/{year}"))
+            if len(batch) >= 500:
+                save_many(batch)
+                batch = []
             added += 1
             if have + added >= n:
                 break
@@ -88,6 +89,7 @@ def main() -> None:
     ap.add_argument("--db", default="sqlite:///bench/web-10k.db")
     ap.add_argument("--requests", type=int, default=100)
     ap.add_argument("--port", type=int, default=8765)
+    ap.add_argument("--fill-only", action="store_true")
     args = ap.parse_args()
     if args.db.startswith("postgresql"):
         import psycopg
@@ -101,12 +103,23 @@ def main() -> None:
     added = fill(store, args.reports)
     if added:
         print(f"filled {added} reports in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-    rows = store.report_rows()
+    if args.fill_only:
+        return
+    rows = store.reports.rows()
+    with contextlib.suppress(GongkaiError):  # an admin for the review pages; made by an earlier run
+        store.users.add("bench", BENCH_PASSWORD, role="admin")
     store.close()
     ids = [r["version_id"] for r in rows]
     years = sorted({r["year"] for r in rows if r["year"]})
     provinces = sorted({r["region_code"][:2] for r in rows if r["region_code"]})
     names = [r["agency"] for r in rows]
+    cities = sorted(
+        {
+            r["region_code"][:4] + "00"
+            for r in rows
+            if r["region_code"] and regions.get(r["region_code"][:4] + "00")
+        }
+    )
     print(f"{len(ids)} reports in {args.db}")
 
     server = subprocess.Popen(
@@ -124,6 +137,11 @@ def main() -> None:
                     break
                 except httpx.TransportError:
                     time.sleep(0.2)
+            form = client.get("/login").text
+            csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+            r = client.post("/login", data={"username": "bench", "password": BENCH_PASSWORD, "csrf": csrf})
+            if r.status_code != 303:
+                raise SystemExit(f"login: HTTP {r.status_code}")
             rng = random.Random(1)
             endpoints = {
                 "dashboard /": lambda: "/",
@@ -139,12 +157,44 @@ def main() -> None:
                 "API /api/compare": lambda: (
                     f"/api/compare?year={rng.choice(years)}&region={rng.choice(provinces)}"
                 ),
+                "compare, county governments": lambda: (
+                    f"/compare?year={rng.choice(years)}&region={rng.choice(provinces)}&level=county&kind=government"
+                ),
+                "regions /regions (country)": lambda: f"/regions?year={rng.choice(years)}",
+                "region /regions/{province}": lambda: (
+                    f"/regions/{rng.choice(provinces)}0000?year={rng.choice(years)}"
+                ),
+                "region /regions/{city}": lambda: f"/regions/{rng.choice(cities)}?year={rng.choice(years)}",
+                "coverage /coverage?year=&region=": lambda: (
+                    f"/coverage?year={rng.choice(years)}&region={rng.choice(provinces)}0000"
+                ),
+                "report list, filtered": lambda: (
+                    f"/reports?year={rng.choice(years)}&region={rng.choice(provinces)}&errors=1&kind=department"
+                ),
+                "API /api/regions/{province}": lambda: (
+                    f"/api/regions/{rng.choice(provinces)}0000?year={rng.choice(years)}"
+                ),
+                "API /api/coverage": lambda: (
+                    f"/api/coverage?year={rng.choice(years)}&region={rng.choice(provinces)}0000"
+                ),
+                "API /api/agency?name=": lambda: f"/api/agency?name={rng.choice(names)}",
+                "API /api/reports/{id}/findings": lambda: f"/api/reports/{rng.choice(ids)}/findings",
+                "API /api/reports/{id}/review": lambda: f"/api/reports/{rng.choice(ids)}/review",
+                "review queue /review?year=": lambda: f"/review?year={rng.choice(years)}",
+                "publication watch /watch?year=": lambda: f"/watch?year={rng.choice(years)}",
+                "audit log /audit": lambda: "/audit",
+            }
+            documents = {  # downloads, built on demand: timed, but not pages
+                "通报 /review/circular.docx (a city)": lambda: (
+                    f"/review/circular.docx?year={rng.choice(years)}&region={rng.choice(cities)}"
+                ),
+                "整改通知 /reports/{id}/notice.docx": lambda: f"/reports/{rng.choice(ids)}/notice.docx",
             }
             print(f"{'endpoint':36} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
-            for label, url in endpoints.items():
+            for label, url in [*endpoints.items(), *documents.items()]:
                 client.get(url())  # warm
                 times = []
-                for _ in range(args.requests):
+                for _ in range(args.requests if label in endpoints else max(5, args.requests // 10)):
                     u = url()
                     t = time.perf_counter()
                     r = client.get(u)

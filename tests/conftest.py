@@ -89,6 +89,16 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     s.close()
 
 
+@pytest.fixture(scope="session")
+def demo_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo corpus exactly as `make run` writes it (``gongkai demo-corpus demo-corpus``)."""
+    from gongkai.demo import generate
+
+    out = tmp_path_factory.mktemp("demo") / "demo-corpus"
+    generate(out)
+    return out
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def desk(request, tmp_path):
     """The desk's ledger over a fresh store, on SQLite and on PostgreSQL."""

@@ -148,3 +148,50 @@ def encrypted_pdf(user_password: bytes, owner_password: bytes = b"owner") -> byt
     )
     out += b"startxref\n%d\n%%%%EOF\n" % xref
     return bytes(out)
+
+
+def garbled_pdf(pdf: bytes) -> bytes:
+    """The PDF with every font's ToUnicode map replaced by the identity: each glyph's code taken as its
+    Unicode code point, which is what a reader gets from a CID font that has no usable map. The pages
+    look the same; their text layer is mojibake (rare CJK, Devanagari, control characters …).
+
+    Rewritten by hand (PDFs without object streams): each object copied, the ToUnicode streams
+    recompressed, and a classic xref table written in place of the original one."""
+    import re
+    import zlib
+
+    objs = {int(m.group(1)): m.start() for m in re.finditer(rb"(?<=\n)(\d+) 0 obj\b", pdf)}
+    assert objs and b"/ObjStm" not in pdf, "only PDFs without object streams"
+    maps = {int(n) for n in re.findall(rb"/ToUnicode (\d+) 0 R", pdf)}
+    ends = [*sorted(objs.values()), len(pdf)]
+    out = io.BytesIO()
+    out.write(pdf[: ends[0]])
+    offsets: dict[int, int] = {}
+    root = re.search(rb"/Root (\d+ \d+ R)", pdf)
+    assert root
+    for num, start in sorted(objs.items(), key=lambda kv: kv[1]):
+        body = pdf[start : ends[ends.index(start) + 1]]
+        body = body[: body.rindex(b"endobj") + len(b"endobj")] + b"\n"
+        if b"/Type /XRef" in body or b"/Type/XRef" in body:
+            continue
+        if num in maps:
+            head = re.match(rb"\d+ 0 obj\s*<<.*?>>\s*stream\r?\n", body, re.S)
+            assert head
+            length = int(re.search(rb"/Length (\d+)", head.group(0)).group(1))
+            cmap = zlib.decompress(body[head.end() : head.end() + length])
+            cmap = re.sub(rb"<([0-9A-Fa-f]{4})> <[0-9A-Fa-f]{4}>", rb"<\1> <\1>", cmap)  # bfchar
+            cmap = re.sub(
+                rb"<([0-9A-Fa-f]{4})> <([0-9A-Fa-f]{4})> <[0-9A-Fa-f]{4}>", rb"<\1> <\2> <\1>", cmap
+            )  # bfrange
+            data = zlib.compress(cmap)
+            body = f"{num} 0 obj\n<</Filter /FlateDecode/Length {len(data)}>>\nstream\n".encode()
+            body += data + b"\nendstream\nendobj\n"
+        offsets[num] = out.tell()
+        out.write(body)
+    xref = out.tell()
+    size = max(offsets) + 1
+    out.write(f"xref\n0 {size}\n0000000000 65535 f \n".encode())
+    for n in range(1, size):
+        out.write(f"{offsets[n]:010d} 00000 n \n".encode() if n in offsets else b"0000000000 65535 f \n")
+    out.write(f"trailer\n<</Size {size}/Root {root.group(1).decode()}>>\nstartxref\n{xref}\n%%EOF\n".encode())
+    return out.getvalue()

@@ -41,7 +41,7 @@ FLAGS = [
 def server(tmp_path_factory):
     store = Store.open(f"sqlite:///{tmp_path_factory.mktemp('b') / 'g.db'}")
     ingest([SEEDS], store, workers=1)
-    store.add_user(*EDITOR, role="editor")
+    store.users.add(*EDITOR, role="editor")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -74,7 +74,7 @@ def test_reviewer_walk(server):
         page.click("text=深圳市龙岗区政务服务数据管理局")
         finding = page.locator("#findings li.sev-error").first
         assert "一+二 (1) ≠ 三（七）+四 (2)" in finding.inner_text()
-        finding.locator("a", has_text="t3.new.total").click()
+        finding.locator("a", has_text="本年新收·总计").click()  # the cell by its label, never its ID
         row = page.locator("#cell-t3\\.new\\.total")
         assert "flag-error" in row.get_attribute("class")
         assert "第132行" in row.inner_text()  # where it came from in the original
@@ -122,7 +122,7 @@ def test_reviewer_walk(server):
         box = page.locator('#original .src-box.src-hit[data-cells~="t3.new.total"]')
         box.wait_for()
         image = page.locator("#src-p4 img")
-        page.wait_for_function("document.querySelector('#src-p4 img').naturalWidth > 0")
+        _loaded(page, "#src-p4 img")  # polled from here: wait_for_function would eval under the CSP
         assert _inside(box.bounding_box(), image.bounding_box())
         assert _inside(box.bounding_box(), page.locator("#original").bounding_box())
         page.screenshot(path=str(ARTIFACTS / "report-pdf-source.png"))
@@ -132,6 +132,15 @@ def test_reviewer_walk(server):
         assert link.is_visible()
         page.screenshot(path=str(ARTIFACTS / "uploaded-in-list.png"), full_page=True)
         browser.close()
+
+
+def _loaded(page, selector: str, timeout: float = 30) -> None:
+    """Wait until the image has loaded (page.evaluate runs outside the page's CSP, unlike
+    wait_for_function's string predicate)."""
+    end = time.monotonic() + timeout
+    while not page.evaluate(f"document.querySelector({selector!r}).naturalWidth > 0"):
+        assert time.monotonic() < end, f"{selector} did not load"
+        time.sleep(0.1)
 
 
 def _inside(inner: dict | None, outer: dict | None) -> bool:

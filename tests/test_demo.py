@@ -26,7 +26,8 @@ def test_demo_corpus(tmp_path):
     assert {f.rule for r in broken for f in r.errors()} <= {"t3.row_total", "t3.balance", "t4.total"}
     # without injected errors every report keeps every rule, and the years link up
     clean = [
-        api.parse(p) for p in generate(tmp_path / "c", agencies=4, years=range(2019, 2023), error_share=0)
+        api.parse(p)
+        for p in generate(tmp_path / "c", agencies=4, years=range(2019, 2023), error_share=0, missing_share=0)
     ]
     assert not [f.message for r in clean for f in r.errors()]
     by_agency: dict[str, list] = {}

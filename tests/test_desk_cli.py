@@ -11,7 +11,6 @@ from gongkai import api
 from gongkai.cli import app
 from gongkai.desk import synthetic
 from gongkai.store import Store
-from gongkai.store.directory import find_agency
 from gongkai.store.ledger import Ledger
 
 runner = CliRunner()
@@ -120,7 +119,7 @@ def test_desk_round_trip(tmp_path):
     clash = _run(db, "import", str(xlsx), "-a", "深圳市福田区教育局", code=2)
     assert "已在本机关台账中" in clash and "未导入任何内容" in clash
     store = Store.open(db)
-    fid = find_agency(store, "深圳市福田区教育局")["id"]
+    fid = store.agencies.find("深圳市福田区教育局")["id"]
     copied = Ledger(store).applications([fid])
     assert [(a.number, [e.kind for e in ev]) for a, ev in copied] == [
         ("2026-0001", ["registered", "extension_approved", "answered"]),
@@ -139,13 +138,13 @@ def test_agency_errors_are_clear(tmp_path):
     result = runner.invoke(
         app,
         ["user-add", "li", "--role", "staff", "--agency", "南山区人民政府", "--db", db],
-        env={"GONGKAI_PASSWORD": "pw-123456"},
+        env={"GONGKAI_PASSWORD": "pw-12345678"},
     )
     assert result.exit_code != 0 and "请用编号指定" in result.output
     result = runner.invoke(
         app,
         ["user-add", "li", "--role", "staff", "--agency", "#2", "--db", db],
-        env={"GONGKAI_PASSWORD": "pw-123456"},
+        env={"GONGKAI_PASSWORD": "pw-12345678"},
     )
     assert result.exit_code == 0 and "staff" in result.output
     result = runner.invoke(

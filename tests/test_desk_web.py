@@ -17,7 +17,6 @@ from gongkai.desk.access import can_read, can_write, governed_prefix, within
 from gongkai.desk.checks import checked_report
 from gongkai.formats import format_for_year
 from gongkai.store import Store
-from gongkai.store.directory import add_agency
 from gongkai.store.ledger import Ledger
 from gongkai.web import create_app
 
@@ -31,10 +30,10 @@ def desk(tmp_path_factory):
     """A store with four agencies, their accounts, and one application already in B's ledger."""
     store = Store.open(f"sqlite:///{tmp_path_factory.mktemp('desk') / 'g.db'}")
     ag = {
-        "A": add_agency(store, A_NAME),
-        "B": add_agency(store, B_NAME),
-        "city": add_agency(store, "深圳市人民政府"),
-        "gz": add_agency(store, "广州市教育局"),
+        "A": store.agencies.add(A_NAME),
+        "B": store.agencies.add(B_NAME),
+        "city": store.agencies.add("深圳市人民政府"),
+        "gz": store.agencies.add("广州市教育局"),
     }
     assert [ag[k]["region_code"] for k in ag] == ["440305", "440304", "440300", "440100"]
     for name, role, key in [
@@ -43,9 +42,9 @@ def desk(tmp_path_factory):
         ("city_sup", "supervisor", "city"),
         ("gz_sup", "supervisor", "gz"),
     ]:
-        store.add_user(name, PASSWORD, role, ag[key]["id"])
-    store.add_user("root", PASSWORD, "admin")
-    store.add_user("editor", PASSWORD, "editor")
+        store.users.add(name, PASSWORD, role, ag[key]["id"])
+    store.users.add("root", PASSWORD, "admin")
+    store.users.add("editor", PASSWORD, "editor")
     ledger = Ledger(store)
     b_app = _register(ledger, ag["B"], "2026-0001", D(2026, 9, 23))
     return {"store": store, "app": create_app(store=store), "ledger": ledger, "ag": ag, "b_app": b_app}
@@ -372,8 +371,8 @@ def _t2(year: int) -> dict[str, str]:
 def reported(tmp_path_factory):
     """An agency with a synthetic 2025 ledger of 80 applications and its staff logged in."""
     store = Store.open(f"sqlite:///{tmp_path_factory.mktemp('rep') / 'g.db'}")
-    agency = add_agency(store, A_NAME)
-    store.add_user("staff", PASSWORD, "staff", agency["id"])
+    agency = store.agencies.add(A_NAME)
+    store.users.add("staff", PASSWORD, "staff", agency["id"])
     ledger = Ledger(store)
     items = synthetic.generate(A_NAME, range(2025, 2026), 80, seed=5, as_of=D(2025, 12, 31))
     ledger.import_applications(items, "导入", agency["id"])
@@ -412,7 +411,12 @@ def test_report_page_shows_the_tally_findings_and_reads_back(reported):
     report = checked_report(ledger, aid, 2025)
     assert report.findings == [], [f.message for f in report.findings]
     page = c.get(f"/desk/{aid}/report/2025").text
-    assert 'id="findings"' in page and "未发现问题" in page and 'id="t2-missing"' not in page and "本年度依申请公开工作平稳有序。" in page
+    assert (
+        'id="findings"' in page
+        and "未发现问题" in page
+        and 'id="t2-missing"' not in page
+        and "本年度依申请公开工作平稳有序。" in page
+    )
     # The counted number's tooltip names the applications behind it.
     forward = report.cells["t3.forward.total"]
     if forward.raw:
@@ -551,9 +555,9 @@ def test_admin_sees_and_changes_every_agency(desk):
 def test_roles_on_postgresql(pg_url, tmp_path):
     store = Store.open(pg_url, files_dir=tmp_path / "files")
     try:
-        a, b = add_agency(store, A_NAME), add_agency(store, B_NAME)
-        store.add_user("staff_a", PASSWORD, "staff", a["id"])
-        store.add_user("staff_b", PASSWORD, "staff", b["id"])
+        a, b = store.agencies.add(A_NAME), store.agencies.add(B_NAME)
+        store.users.add("staff_a", PASSWORD, "staff", a["id"])
+        store.users.add("staff_b", PASSWORD, "staff", b["id"])
         desk = {"app": create_app(store=store)}
         ca, csrf_a = _client(desk, "staff_a")
         body = {"channel": "online", "received": "2026-09-23", "applicant_type": "np"}

@@ -65,3 +65,13 @@ def test_cli_export(tmp_path):
     assert result.exit_code == 0, result.output
     assert "已导出 5 份报告" in result.output
     assert load_workbook(out).active.max_row == 6
+
+
+def test_english_headers_are_labels_never_cell_ids(reports):
+    text = export(reports, "csv", lang="en").decode("utf-8-sig")
+    header = next(csv.reader(io.StringIO(text)))
+    assert header[:3] == ["source", "agency", "kind"]
+    col = header.index("Table 3 new applications this year / total")
+    assert not [h for h in header if h.startswith(("t2.", "t3.", "t4."))]
+    rows = {r[1]: r for r in csv.reader(io.StringIO(text))}
+    assert rows["深圳市龙岗区政务服务数据管理局"][col] == "1"

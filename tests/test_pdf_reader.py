@@ -12,7 +12,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from gongkai import api
-from gongkai.document import Document, Table
+from gongkai.document import PDF_REPAIRED, Document, Table
 from gongkai.errors import NotAReport, UnreadableFile
 from gongkai.readers import pdf as P
 from gongkai.readers import read_bytes
@@ -233,11 +233,60 @@ def test_pdf_with_only_an_owner_password_is_read():
 
 def test_truncated_and_damaged_pdfs_are_refused():
     data = (REAL / FILES[0]).read_bytes()
-    for cut in (len(data) // 2, 4000, 100):
+    for cut in (1000, 100):  # nothing left to repair: not even a page object
         with pytest.raises(UnreadableFile, match="PDF 文件不完整"):
             read_pdf(data[:cut], "cut.pdf")
     with pytest.raises(UnreadableFile, match="PDF 文件已损坏"):
         read_pdf(b"%PDF-1.7\n" + bytes(range(256)) * 8 + b"\n%%EOF\n", "junk.pdf")
+    for cut in (4000, len(data) // 2):  # repaired: the first page, empty or no report yet
+        assert read_pdf(data[:cut], "cut.pdf").warnings[0] == PDF_REPAIRED
+        with pytest.raises(UnreadableFile, match="PDF 文件不完整或已损坏：修复后读到的部分中没有报告标题"):
+            api.parse_bytes(data[:cut], "cut.pdf")
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_a_truncated_pdf_is_repaired_and_read_exactly(name):
+    """The last 1 % of each real PDF cut off (an interrupted download): pdfium alone refuses it, the
+    qpdf repair pass recovers every page before the cut, and every cell has its real value."""
+    data = (REAL / name).read_bytes()
+    cut = data[: len(data) * 99 // 100]
+    with pytest.raises(pdfium.PdfiumError):
+        pdfium.PdfDocument(cut)
+    doc = read_bytes(cut, name)
+    assert doc.warnings[0] == PDF_REPAIRED and doc.pages >= 4
+    assert api.parse_document(doc).values() == EXPECTED[name]["cells"]
+
+
+def test_a_pdf_cut_mid_report_keeps_the_values_before_the_cut():
+    """Cut at 90 %: the tables on the pages kept are read with their real values, the rest are absent
+    (never a wrong value), and the document says it was repaired."""
+    name = "2023_淮安市洪泽区人民政府.pdf"
+    data = (REAL / name).read_bytes()
+    doc = read_bytes(data[: len(data) * 9 // 10], name)
+    assert doc.warnings[0] == PDF_REPAIRED and doc.pages == 2
+    got, want = api.parse_document(doc).values(), EXPECTED[name]["cells"]
+    found = {k: v for k, v in got.items() if v is not None}
+    assert found and all(want[k] == v for k, v in found.items())
+    assert len(found) < len(want)
+
+
+def test_a_pdf_made_here_and_cut_in_half_is_repaired_unless_its_page_tree_was_cut_off():
+    """Objects written in order (catalog and pages first, as most producers do): half the file is
+    enough for qpdf to rebuild it. Weasyprint writes the page tree into an object stream at the very
+    end: cut, no tool can find the pages, and the file is refused as truncated."""
+    import pikepdf
+
+    packed = F.long_pdf(8)
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(packed)) as pdf:
+        pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.disable)
+    data = out.getvalue()
+    whole = [p.text for p in read_pdf(data, "long.pdf").paragraphs()]
+    doc = read_pdf(data[: len(data) // 2], "long.pdf")
+    assert doc.warnings == [PDF_REPAIRED] and doc.pages == 8
+    assert [p.text for p in doc.paragraphs()] == whole and len(whole) == 8
+    with pytest.raises(UnreadableFile, match="PDF 文件不完整"):
+        read_pdf(packed[: len(packed) * 9 // 10], "long.pdf")
 
 
 def test_page_without_text_layer_and_no_ocr(monkeypatch):

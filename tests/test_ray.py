@@ -80,7 +80,7 @@ def _content(store: Store) -> tuple[set, list]:
     assert len({v[0] for v in versions}) == len(versions)  # each file once
     reports = {(*v, frozenset(cells.get(v[0], ()))) for v in versions}
     failures = sorted(
-        (Path(f["path"]).name, f["sha256"], f["error"], f["attempts"]) for f in store.failures()
+        (Path(f["path"]).name, f["sha256"], f["error"], f["attempts"]) for f in store.failures.list()
     )
     return reports, failures
 
@@ -98,7 +98,7 @@ def pooled(corpus, tmp_path_factory) -> tuple[set, list]:
     return _content(Store.open(f"sqlite:///{db}"))
 
 
-def test_ray_fills_the_database_as_the_process_pool_does(rx, corpus, pooled, tmp_path):
+def test_ray_fills_the_database_as_the_process_pool_does(pooled, rx, corpus, tmp_path):
     store = Store.open(f"sqlite:///{tmp_path / 'g.db'}")
     stats = ingest([corpus], store, executor=rx)
     assert stats.files == 24 + 5 + len(BAD)

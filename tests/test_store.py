@@ -26,8 +26,8 @@ def parsed() -> dict[str, Report]:
 def _save_seeds(store: Store, parsed: dict[str, Report]) -> dict[str, int]:
     ids = {}
     for p, report in parsed.items():
-        sha = store.put_file(seed_path(p).read_bytes(), seed_path(p).name)
-        vid, created = store.save_report(report, sha, str(seed_path(p)))
+        sha = store.files.put(seed_path(p).read_bytes(), seed_path(p).name)
+        vid, created = store.reports.save(report, sha, str(seed_path(p)))
         assert created
         ids[p] = vid
     return ids
@@ -36,7 +36,7 @@ def _save_seeds(store: Store, parsed: dict[str, Report]) -> dict[str, int]:
 def test_round_trip(store: Store, parsed: dict[str, Report]) -> None:
     ids = _save_seeds(store, parsed)
     for p, vid in ids.items():
-        orig, back = parsed[p], store.load_report(vid)
+        orig, back = parsed[p], store.reports.load(vid)
         assert back.values() == orig.values()
         # counts come back as int, money as float
         assert {k: type(v) for k, v in back.values().items()} == {
@@ -49,77 +49,77 @@ def test_round_trip(store: Store, parsed: dict[str, Report]) -> None:
         assert (back.year, back.template, back.title) == (orig.year, orig.template, orig.title)
         assert back.sections == orig.sections
         assert back.facts == orig.facts
-    assert store.cell_values([ids["000"]], ["t2.rules.made"]) == {ids["000"]: {"t2.rules.made": 0}}
-    vals = store.cell_values(list(ids.values()))
+    assert store.reports.cell_values([ids["000"]], ["t2.rules.made"]) == {ids["000"]: {"t2.rules.made": 0}}
+    vals = store.reports.cell_values(list(ids.values()))
     assert vals[ids["003"]] == parsed["003"].values()
 
 
 def test_files_and_versions(store: Store, parsed: dict[str, Report]) -> None:
     data = seed_path("000").read_bytes()
-    sha = store.put_file(data, "a.txt")
-    assert store.put_file(data, "a.txt") == sha  # idempotent
-    assert store.get_file(sha) == data
+    sha = store.files.put(data, "a.txt")
+    assert store.files.put(data, "a.txt") == sha  # idempotent
+    assert store.files.get(sha) == data
     assert store.files.path(sha).parent.name == sha[:2]
-    assert not store.has_file(sha)
-    v1, created = store.save_report(parsed["000"], sha, "a.txt")
-    assert created and store.has_file(sha)
-    assert store.save_report(parsed["000"], sha, "a.txt") == (v1, False)
+    assert not store.reports.has_sha(sha)
+    v1, created = store.reports.save(parsed["000"], sha, "a.txt")
+    assert created and store.reports.has_sha(sha)
+    assert store.reports.save(parsed["000"], sha, "a.txt") == (v1, False)
 
     changed = copy.deepcopy(parsed["000"])
     changed.cells["t2.rules.made"].value = 7
-    sha2 = store.put_file(data + b"\n", "b.txt")
-    v2, created = store.save_report(changed, sha2, "b.txt")
+    sha2 = store.files.put(data + b"\n", "b.txt")
+    v2, created = store.reports.save(changed, sha2, "b.txt")
     assert created and v2 != v1
-    rows = store.report_rows()
+    rows = store.reports.rows()
     assert [r["version_id"] for r in rows] == [v2]
-    versions = store.versions(rows[0]["report_id"])
+    versions = store.reports.versions(rows[0]["report_id"])
     assert [(v["version_id"], v["is_current"]) for v in versions] == [(v1, False), (v2, True)]
-    assert store.load_report(v2).value("t2.rules.made") == 7
-    assert store.load_report(v1).value("t2.rules.made") == 0
+    assert store.reports.load(v2).value("t2.rules.made") == 7
+    assert store.reports.load(v1).value("t2.rules.made") == 0
 
 
 def test_agencies_and_queries(store: Store, parsed: dict[str, Report]) -> None:
     ids = _save_seeds(store, parsed)
-    rows = store.report_rows(year=2020)
+    rows = store.reports.rows(year=2020)
     assert len(rows) == 5
     nanshan = [r for r in rows if r["county"] == "南山区"]
     assert sorted(r["region_code"] for r in nanshan) == ["230404", "440305"]
     assert len({r["report_id"] for r in nanshan}) == 2
-    assert [r["version_id"] for r in store.report_rows(year=2020, has_errors=True)] == [ids["003"]]
-    assert len(store.report_rows(region_prefix="4403")) == 3
-    assert [r["version_id"] for r in store.report_rows(kind="department")] == [ids["003"]]
-    assert [r["version_id"] for r in store.report_rows(name="鹤岗")] == [ids["004"]]
-    assert store.report_rows(year=2021) == []
+    assert [r["version_id"] for r in store.reports.rows(year=2020, has_errors=True)] == [ids["003"]]
+    assert len(store.reports.rows(region_prefix="4403")) == 3
+    assert [r["version_id"] for r in store.reports.rows(kind="department")] == [ids["003"]]
+    assert [r["version_id"] for r in store.reports.rows(name="鹤岗")] == [ids["004"]]
+    assert store.reports.rows(year=2021) == []
 
-    assert ids["000"] in store.search("依申请公开")
-    assert ids["000"] in store.search("复议")
-    assert store.search("鹤岗市") == [ids["004"]]
-    assert store.search("，") == []
+    assert ids["000"] in store.reports.search("依申请公开")
+    assert ids["000"] in store.reports.search("复议")
+    assert store.reports.search("鹤岗市") == [ids["004"]]
+    assert store.reports.search("，") == []
 
-    c = store.counts()
-    assert c["reports"] == 5 and c["by_year"] == {2020: 5}
-    assert c["by_province"] == {"广东省": 4, "黑龙江省": 1}
+    c = store.reports.counts()
+    assert c["reports"] == 5 and c["by_year"] == [{"year": 2020, "reports": 5, "with_errors": 1}]
+    assert c["by_province"] == [{"province": "广东省", "reports": 4}, {"province": "黑龙江省", "reports": 1}]
     assert c["error_rate"] == pytest.approx(0.2)
     assert c["top_rules"][0] == ("t3.balance", 1)
 
 
 def test_failures(store: Store) -> None:
-    store.record_failure("/x/a.pdf", "aa" * 32, "文件已损坏", "damaged")
-    store.record_failure("/x/a.pdf", "aa" * 32, "文件已损坏", "damaged")
-    store.record_failure("/x/gone.pdf", "", "无法读取文件", "cannot read")
-    fails = store.failures()
+    store.failures.record("/x/a.pdf", "aa" * 32, "文件已损坏", "damaged")
+    store.failures.record("/x/a.pdf", "aa" * 32, "文件已损坏", "damaged")
+    store.failures.record("/x/gone.pdf", "", "无法读取文件", "cannot read")
+    fails = store.failures.list()
     assert [(f["path"], f["attempts"]) for f in fails] == [("/x/a.pdf", 2), ("/x/gone.pdf", 1)]
     assert set(fails[0]) == {"path", "sha256", "error", "error_en", "attempts", "last_attempt"}
     assert fails[0]["error"] == "文件已损坏" and fails[0]["error_en"] == "damaged"
-    store.resolve_failures("aa" * 32)
-    assert [f["path"] for f in store.failures()] == ["/x/gone.pdf"]
-    assert [f["path"] for f in store.failures(resolved=True)] == ["/x/a.pdf"]
+    store.failures.resolve("aa" * 32)
+    assert [f["path"] for f in store.failures.list()] == ["/x/gone.pdf"]
+    assert [f["path"] for f in store.failures.list(resolved=True)] == ["/x/a.pdf"]
 
 
 def test_ingest_seeds(store: Store) -> None:
     stats = ingest([SEEDS], store, workers=1)
     assert (stats.ingested, stats.failed) == (5, 0)
-    assert len(store.report_rows()) == 5
+    assert len(store.reports.rows()) == 5
     again = ingest([SEEDS], store, workers=1)
     assert (again.skipped, again.ingested) == (5, 0)
 
@@ -143,6 +143,6 @@ def test_optimize_refreshes_planner_statistics(store, parsed) -> None:
 def test_agency_without_kind_or_region_saves_twice(store):
     r = api.parse_text("政府信息公开工作年度报告\n一、总体情况\n二、主动公开政府信息情况\n", "nameless.txt")
     assert r.agency.name is None
-    store.save_report(r, "a" * 64, "a.txt")
-    vid, created = store.save_report(r, "b" * 64, "b.txt")  # same (empty) agency, updated with nothing
-    assert created and store.load_report(vid).agency.name in (None, "")
+    store.reports.save(r, "a" * 64, "a.txt")
+    vid, created = store.reports.save(r, "b" * 64, "b.txt")  # same (empty) agency, updated with nothing
+    assert created and store.reports.load(vid).agency.name in (None, "")

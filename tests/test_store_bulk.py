@@ -90,9 +90,11 @@ def _batch() -> list[tuple[Report, str, str]]:
 def test_save_reports_leaves_the_rows_save_report_leaves(two_stores):
     one, bulk = two_stores
     batch = _batch()
-    singles = [one.save_report(*item) for item in batch]
+    singles = [one.reports.save(*item) for item in batch]
     # a report's versions across two batches; the second prepared as ingest's workers do
-    got = bulk.save_reports(batch[:6]) + bulk.save_reports([(prepare(r), s, src) for r, s, src in batch[6:]])
+    got = bulk.reports.save_many(batch[:6]) + bulk.reports.save_many(
+        [(prepare(r), s, src) for r, s, src in batch[6:]]
+    )
     assert got == singles
     assert [created for _, created in got].count(False) == 1  # only the repeated file
     assert _dump(bulk) == _dump(one)
@@ -101,11 +103,11 @@ def test_save_reports_leaves_the_rows_save_report_leaves(two_stores):
     assert any(f["rule"] == "t3.balance" for f in dump["finding"])
     assert any(c["provenance"] in (None, "null") for c in dump["cell"])  # synthetic cells: JSON null
     for vid, _ in got:
-        assert bulk.load_report(vid) == one.load_report(vid)
+        assert bulk.reports.load(vid) == one.reports.load(vid)
     for q in ("依申请公开", "深圳市南山区教育局", "复议"):
-        assert bulk.search(q) == one.search(q) != []
+        assert bulk.reports.search(q) == one.reports.search(q) != []
     # idempotent: the same batch again saves nothing
-    again = bulk.save_reports(batch)
+    again = bulk.reports.save_many(batch)
     assert again == [(vid, False) for vid, _ in got]
     assert _dump(bulk) == _dump(one)
 
@@ -116,10 +118,10 @@ def test_a_batch_is_one_transaction(two_stores):
     bad = copy.deepcopy(good[2][0])
     bad.cells["t2.rules.made"] = Cell("not a number")  # type: ignore[arg-type]  # fails while writing
     with pytest.raises(ValueError):
-        store.save_reports([*good, (bad, "f" * 64, "/in/bad")])
-    assert store.saved_shas({sha for _, sha, _ in good}) == set()
-    assert store.report_rows() == []
-    assert store.save_reports(good) and store.saved_shas({sha for _, sha, _ in good}) == {
+        store.reports.save_many([*good, (bad, "f" * 64, "/in/bad")])
+    assert store.reports.saved_shas({sha for _, sha, _ in good}) == set()
+    assert store.reports.rows() == []
+    assert store.reports.save_many(good) and store.reports.saved_shas({sha for _, sha, _ in good}) == {
         sha for _, sha, _ in good
     }
 
@@ -130,9 +132,9 @@ def test_put_files(two_stores, tmp_path):
     a.write_bytes(b"first")
     b.write_bytes(b"second")
     sha_a = hashlib.sha256(b"first").hexdigest()
-    assert store.put_files([(a, sha_a), (b, "0" * 64)]) == {sha_a}  # b's bytes do not match: left out
-    assert store.put_files([(a, sha_a)]) == {sha_a}  # idempotent
-    assert store.get_file(sha_a) == b"first"
+    assert store.files.put_many([(a, sha_a), (b, "0" * 64)]) == {sha_a}  # b's bytes do not match: left out
+    assert store.files.put_many([(a, sha_a)]) == {sha_a}  # idempotent
+    assert store.files.get(sha_a) == b"first"
     with store.engine.connect() as conn:
         assert conn.execute(text("SELECT sha256, name, size FROM stored_file")).all() == [(sha_a, "a.txt", 5)]
 
@@ -146,12 +148,12 @@ def test_batched_ingest_of_a_corpus(store, tmp_path):
     stats = ingest([corpus, SEEDS], store, workers=2, batch_size=7)
     assert (stats.files, stats.ingested, stats.skipped, stats.failed) == (47, 45, 1, 1)
     assert stats.done == 47 and stats.unchanged == 0
-    rows = store.report_rows()
+    rows = store.reports.rows()
     assert len(rows) == 45
     for row in rows[::5]:
         src = Path(row["source"])
-        assert store.load_report(row["version_id"]).values() == api.parse(src).values()
-        assert store.get_file(row["sha256"]) == src.read_bytes()
-    assert [f["path"] for f in store.failures()] == [str(corpus / "empty.txt")]
+        assert store.reports.load(row["version_id"]).values() == api.parse(src).values()
+        assert store.files.get(row["sha256"]) == src.read_bytes()
+    assert [f["path"] for f in store.failures.list()] == [str(corpus / "empty.txt")]
     again = ingest([corpus, SEEDS], store, workers=2, batch_size=7)
     assert (again.ingested, again.skipped, again.failed) == (0, 47, 0)  # nor is the failure retried

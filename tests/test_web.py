@@ -52,8 +52,8 @@ def client(request, tmp_path_factory) -> Iterator[TestClient]:
         evil = api.parse(seed_path("002"))
         evil.agency.name = EVIL_LINE
         evil.year = 2019
-        sha = store.put_file(seed_path("002").read_bytes() + f"\n{EVIL_LINE}\n".encode(), "evil.txt")
-        store.save_report(evil, sha, "evil.txt")
+        sha = store.files.put(seed_path("002").read_bytes() + f"\n{EVIL_LINE}\n".encode(), "evil.txt")
+        store.reports.save(evil, sha, "evil.txt")
         yield TestClient(create_app(store=store))
         store.close()
 
@@ -95,7 +95,7 @@ def test_lists_come_in_pages(client, monkeypatch):
     page = client.get("/api/reports", params={"limit": 2, "offset": 2}).json()
     assert [r["version_id"] for r in page] == [r["version_id"] for r in everything[2:4]]
     assert client.get("/api/reports", params={"limit": 0}).status_code == 422
-    monkeypatch.setattr("gongkai.web.app.PAGE", 4)
+    monkeypatch.setattr("gongkai.web.reports.PAGE", 4)
     first, second = client.get("/reports").text, client.get("/reports", params={"page": 2}).text
     assert first.count("<tr class=") == 4 and 'rel="next"' in first and 'rel="prev"' not in first
     assert second.count("<tr class=") == 2 and 'rel="prev"' in second and 'rel="next"' not in second
@@ -123,8 +123,8 @@ def test_report_page_checks_carry_over_against_last_year(store):
     last_year = api.parse(seed_path("000"))
     last_year.year = 2019
     last_year.cells["t3.forward.total"].value = 7  # but last year's report carried 7 forward
-    store.save_report(last_year, "1" * 64, "2019.txt")
-    vid, _ = store.save_report(this_year, "2" * 64, "2020.txt")
+    store.reports.save(last_year, "1" * 64, "2019.txt")
+    vid, _ = store.reports.save(this_year, "2" * 64, "2020.txt")
     page = TestClient(create_app(store=store)).get(f"/reports/{vid}").text
     assert "xyear.carried" in page and "上年报告" in page
 
@@ -151,18 +151,31 @@ def test_compare_ranks_by_a_defined_ratio(client):
     assert ranked[-1] in ("鹤岗市南山区人民政府", "深圳市龙岗区政务服务数据管理局")
 
 
+def test_compare_ranking_comes_in_pages(client, monkeypatch):
+    monkeypatch.setattr("gongkai.web.browse.COMPARE_PAGE", 2)
+    whole = client.get("/api/compare", params={"year": 2020}).json()
+    first = client.get("/compare", params={"year": 2020}).text
+    second = client.get("/compare", params={"year": 2020, "page": 2}).text
+    ranked = [r["agency"] for r in whole["rows"]]
+    assert len(ranked) == 5  # the API gives the whole group
+    assert ranked[0] in first and ranked[1] in first and ranked[2] not in first.split('id="compare"')[1]
+    assert ranked[2] in second and 'rel="prev"' in second and 'rel="next"' in second
+    assert 'rel="next"' in first and "page=2" in first
+    n = f"n = {whole['stats']['n']}"
+    assert n in first and n in second  # figures and charts are of the whole group
+
+
 def test_coverage_tells_who_has_not_published(client):
-    names = "深圳市南山区人民政府\n某某市不存在局\n广州市南沙区人民政府"
-    data = client.get("/api/coverage", params={"year": 2020, "names": names}).json()
-    assert data == {
-        "published": ["深圳市南山区人民政府", "广州市南沙区人民政府"],
-        "missing": ["某某市不存在局"],
-    }
-    assert client.get("/api/coverage", params={"year": 2021, "names": names}).json()[
-        "missing"
-    ] == names.split("\n")
-    page = client.get("/coverage", params={"year": 2020, "names": names}).text
-    assert "某某市不存在局" in page and "发布情况" in page
+    # expected publishers: every agency seen in any year (no list imported here)
+    data = client.get("/api/coverage", params={"year": 2020}).json()
+    states = {a["name"]: a["state"] for a in data["agencies"]}
+    # the five seeds published for 2020; the agency seen only with a 2019 report did not
+    assert states.pop(EVIL_LINE) == "missing" and data["tally"]["missing"] == 1
+    assert len(states) == 5 and set(states.values()) <= {"on_time", "late", "undated"}
+    later = client.get("/api/coverage", params={"year": 2021}).json()
+    assert later["tally"]["missing"] == 6  # nobody has a 2021 report yet
+    page = client.get("/coverage", params={"year": 2021}).text
+    assert "鹤岗市南山区人民政府" in page and "未发布" in page
 
 
 def test_report_page_shows_the_official_tables_with_the_broken_cell_marked(client):
@@ -183,12 +196,14 @@ def _login(client, user: str, password: str):
 
 
 def test_upload_needs_a_login_and_a_csrf_token(store):
-    store.add_user("zhang", "正确的密码-42", role="editor")
+    store.users.add("zhang", "正确的密码-42", role="editor")
     client = TestClient(create_app(store=store))
     assert client.get("/upload", follow_redirects=False).headers["location"] == "/login?next=/upload"
     data = seed_path("000").read_bytes()
-    anonymous = client.post("/upload", files={"file": ("r.txt", data)}, data={"csrf": "x"})
-    assert anonymous.status_code == 403
+    anonymous = client.post(
+        "/upload", files={"file": ("r.txt", data)}, data={"csrf": "x"}, follow_redirects=False
+    )
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
     bad, _ = _login(client, "zhang", "错的")
     assert bad.status_code == 401 and "用户名或密码不正确" in bad.text
     ok, csrf = _login(client, "zhang", "正确的密码-42")
@@ -203,15 +218,15 @@ def test_upload_needs_a_login_and_a_csrf_token(store):
     assert "深圳市南山区人民政府" in page
     bad_file = client.post("/upload", files={"file": ("empty.txt", b"")}, data={"csrf": csrf})
     assert bad_file.status_code == 422 and "文件为空" in bad_file.text
-    assert store.failures()[0]["path"] == "empty.txt"
+    assert store.failures.list()[0]["path"] == "empty.txt"
 
 
 def test_agency_page_shows_the_years_and_their_links(store):
     last_year = api.parse(seed_path("000"))
     last_year.year = 2019
     last_year.cells["t3.forward.total"].value = 7
-    store.save_report(last_year, "1" * 64, "2019.txt")
-    store.save_report(api.parse(seed_path("000")), "2" * 64, "2020.txt")
+    store.reports.save(last_year, "1" * 64, "2019.txt")
+    store.reports.save(api.parse(seed_path("000")), "2" * 64, "2020.txt")
     client = TestClient(create_app(store=store))
     data = client.get("/api/agency", params={"name": "深圳市南山区人民政府", "region": "440305"}).json()
     assert [y["year"] for y in data["years"]] == [2019, 2020]
@@ -231,7 +246,7 @@ def test_report_page_loads_the_original_beside_it(client):
     vid = _version(client, "深圳市龙岗区政务服务数据管理局")
     page = client.get(f"/reports/{vid}").text
     # The pane comes by a second request, so the report page itself stays small and fast.
-    assert f'hx-get="/reports/{vid}/source?lang=zh"' in page and "原件" in page and "src-L132" not in page
+    assert f'hx-get="/reports/{vid}/source"' in page and "原件" in page and "src-L132" not in page
     pane = client.get(f"/reports/{vid}/source").text
     # seed 003, line 132 is "\t1": the cell's printed number is marked where it stands
     assert (
@@ -251,8 +266,8 @@ def test_report_page_loads_the_original_beside_it(client):
 
 def test_pdf_original_is_a_page_image_with_the_cell_boxed(store):
     data = REAL_PDF.read_bytes()
-    sha = store.put_file(data, REAL_PDF.name)
-    vid, _ = store.save_report(api.parse_bytes(data, REAL_PDF.name), sha, REAL_PDF.name)
+    sha = store.files.put(data, REAL_PDF.name)
+    vid, _ = store.reports.save(api.parse_bytes(data, REAL_PDF.name), sha, REAL_PDF.name)
     client = TestClient(create_app(store=store))
     pane = client.get(f"/reports/{vid}/source").text
     assert pane.count('<figure class="src-page"') == 6  # every page, images loaded lazily
@@ -263,7 +278,7 @@ def test_pdf_original_is_a_page_image_with_the_cell_boxed(store):
         and where["image"] == f"/reports/{vid}/pages/4.png?v={sha[:16]}"
     )
     assert re.search(
-        f'<span class="src-box" id="{where["anchor"]}" style="[^"]+" data-cells="t3.new.total">', pane
+        f'<span class="src-box" id="{where["anchor"]}" data-box="[^"]+" data-cells="t3.new.total">', pane
     )
 
     png = client.get(where["image"])
@@ -294,8 +309,8 @@ def test_html_and_docx_originals_are_drawn_with_the_cell_marked(store, kind, num
         data = (SHARED / "fixtures" / "pingtan" / "2025_gwh.html").read_bytes()
     else:  # the official layout written as DOCX, from seed 000
         data = render(api.parse(seed_path("000")), "docx")
-    sha = store.put_file(data, f"r.{kind}")
-    vid, _ = store.save_report(api.parse_bytes(data, f"r.{kind}"), sha, f"r.{kind}")
+    sha = store.files.put(data, f"r.{kind}")
+    vid, _ = store.reports.save(api.parse_bytes(data, f"r.{kind}"), sha, f"r.{kind}")
     client = TestClient(create_app(store=store))
     pane = client.get(f"/reports/{vid}/source").text
     assert 'class="src-root src-document"' in pane and "政府信息公开工作年度报告" in pane
@@ -327,7 +342,7 @@ def test_a_scan_is_shown_scaled_with_the_cell_box_on_its_number():
 
 
 def test_a_missing_original_is_said_not_crashed_on(store):
-    vid, _ = store.save_report(api.parse(seed_path("000")), "0" * 64, "gone.txt")  # never put in the store
+    vid, _ = store.reports.save(api.parse(seed_path("000")), "0" * 64, "gone.txt")  # never put in the store
     client = TestClient(create_app(store=store))
     assert "文件库中没有这份原件" in client.get(f"/reports/{vid}/source").text
     assert client.get(f"/reports/{vid}/pages/1.png").status_code == 404

@@ -1,9 +1,11 @@
 """A synthetic corpus for demos and load tests, written by the official-layout writer.
 
-Deterministic by seed: agencies (a district government and some of its departments, in several
-provinces), years 2019–2025 in the format of their year, numbers that keep every rule (carried over =
-last year's carried forward), and a share of reports with a realistic error (a broken identity, a row
-total off by one). Files come out in every format the writer has.
+Deterministic by seed: agencies (district governments and some of their departments, all in one
+province, ``demo_province(seed)``, so that a reviewer of that province sees the whole corpus), years
+2019–2025 in the format of their year, numbers that keep every rule (carried over = last year's carried
+forward), a share of reports with a realistic error (a broken identity, a row total off by one), a
+share signed after the Art. 49 deadline, and a few agency-years never published. Files come out in
+every format the writer has.
 """
 
 from __future__ import annotations
@@ -29,9 +31,28 @@ def _region(code: str) -> Region:
     return Region(d["code"], d["province"], d["city"], d["county"])
 
 
-def _counties(rng: random.Random, n: int) -> list[str]:
-    counties = [r.code for r in regions.regions() if r.level == "county" and r.name.endswith("区")]
-    return rng.sample(counties, n)
+def _districts(province: str) -> list[str]:
+    return [
+        r.code
+        for r in regions.regions()
+        if r.level == "county"
+        and r.name.endswith("区")
+        and r.code[:2] == province[:2]
+        and not r.is_municipality()
+    ]
+
+
+def demo_province(seed: int = 2026, governments: int = 6) -> str:
+    """The province (code) the demo corpus of ``seed`` lies in: one with enough districts."""
+    rng = random.Random(seed)
+    provinces = [
+        r.code for r in regions.regions() if r.level == "province" and len(_districts(r.code)) >= governments
+    ]
+    return rng.choice(provinces)
+
+
+def _counties(rng: random.Random, n: int, province: str) -> list[str]:
+    return rng.sample(_districts(province), n)
 
 
 def _row(rng: random.Random, total: int) -> dict[str, int]:
@@ -154,13 +175,18 @@ def generate(
     years: range = range(2019, 2026),
     seed: int = 2026,
     error_share: float = 0.15,
+    late_share: float = 0.08,
+    missing_share: float = 0.04,
 ) -> list[Path]:
-    """Write the corpus under ``out``; returns the files written."""
+    """Write the corpus under ``out``; returns the files written. A late report is signed 1–45 days
+    after its Art. 49 deadline; a missing one is made (its numbers carry into the next year) but
+    not written."""
+    governments = max(1, agencies // 4)
+    province = demo_province(seed, governments)
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    governments = max(1, agencies // 4)
-    for code in _counties(rng, governments):
+    for code in _counties(rng, governments, province):
         region = _region(code)
         place = f"{region.city or ''}{region.county or ''}"
         names = [(f"{place}人民政府", "government")] + [
@@ -173,6 +199,11 @@ def generate(
                 report, state = synthetic(agency, year, state["forward"], rng, state["in_force"])
                 if rng.random() < error_share:
                     _break(report, rng)
+                if rng.random() < late_share:
+                    due = dt.date(year + 1, 1 if kind == "department" else 3, 31)
+                    report.signature_date = due + dt.timedelta(days=rng.randint(1, 45))
+                if rng.random() < missing_share:
+                    continue
                 fmt = FORMATS[(len(written)) % len(FORMATS)]
                 path = out / f"{code}_{kind[0]}{names.index((name, kind))}_{year}.{fmt}"
                 path.write_bytes(render(report, fmt))

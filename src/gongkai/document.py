@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+TextLayer = Literal["ok", "garbled", "ocr"]
+PageLayer = Literal["ok", "garbled", "ocr", "empty"]  # "empty": no text and nothing to OCR
+
 
 @dataclass(slots=True)
 class Provenance:
@@ -79,6 +82,10 @@ class Paragraph:
 Block = Paragraph | Table
 
 
+# The warning of a PDF read only after a repair pass (readers.pdf): pages past the damage are lost.
+PDF_REPAIRED = "PDF 文件已损坏，已自动修复（qpdf）后读取，内容可能不完整"
+
+
 @dataclass(slots=True)
 class Document:
     """A read file: its blocks in reading order plus facts about the file itself."""
@@ -87,8 +94,15 @@ class Document:
     blocks: list[Block] = field(default_factory=list)
     media_type: str = "text/plain"
     encoding: str | None = None
+    replaced_chars: int = 0  # bytes no candidate encoding could decode, shown as U+FFFD (last resort)
     pages: int | None = None
     warnings: list[str] = field(default_factory=list)
+    # Where the text came from: "ok" (the file's own text), "ocr" (no text layer: read by OCR),
+    # "garbled" (a PDF text layer that was mojibake, its pages read by OCR instead). Per page for PDFs.
+    text_layer: TextLayer = "ok"
+    page_layers: list[PageLayer] | None = None
+    ocr_skipped: int = 0  # pages that needed OCR and were left unread by the file's limits
+    scan_problem: tuple[str, str] | None = None  # (zh, en): why OCR may have read nothing (resolution)
 
     def paragraphs(self) -> list[Paragraph]:
         return [b for b in self.blocks if isinstance(b, Paragraph)]

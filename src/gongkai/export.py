@@ -13,8 +13,9 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .formats import FORMAT_2019, FORMAT_2021, FORMATS, Format, format_for_year
-from .report import Report
+from .formats import FORMAT_2019, FORMAT_2021, FORMATS, Format, cell_label, format_for_year
+from .report import Report, json_default
+from .spreadsheet import csv_row, xlsx_append
 
 META = [
     ("source", "文件"),
@@ -145,25 +146,35 @@ SHAPES = {"wide": wide_rows, "tidy": tidy_rows, "findings": finding_rows}
 
 
 def to_bytes(columns: list[tuple[str, str]], rows: list[dict[str, Any]], fmt: str, lang: str = "zh") -> bytes:
-    """Serialise rows. Headers are the Chinese labels (``lang="en"``: the column keys)."""
+    """Serialise rows. Headers are the labels of the format data in ``lang`` (a cell's printed label in
+    Chinese, its English label in English), other columns their Chinese label or English key."""
     keys = [k for k, _ in columns]
-    headers = [label if lang == "zh" else k for k, label in columns]
+    headers = [label if lang == "zh" else _english(k) for k, label in columns]
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf)
-        w.writerow(headers)
-        for row in rows:
-            w.writerow(["" if row.get(k) is None else row.get(k) for k in keys])
+        w.writerow(csv_row(headers))
+        for row in rows:  # formula-like text (a file named "=…") prefixed with ' (spreadsheet.py)
+            w.writerow(csv_row("" if row.get(k) is None else row.get(k) for k in keys))
         return "\ufeff".encode() + buf.getvalue().encode("utf-8")  # BOM: Excel opens it as UTF-8
     if fmt == "json":
         return json.dumps(
-            [{k: row.get(k) for k in keys} for row in rows], ensure_ascii=False, indent=1
+            [{k: row.get(k) for k in keys} for row in rows],
+            ensure_ascii=False,
+            indent=1,
+            default=json_default,
         ).encode()
     if fmt == "xlsx":
         return _xlsx(keys, headers, rows)
     if fmt == "parquet":
         return _parquet(keys, rows)
     raise ValueError(f"unknown export format: {fmt}")
+
+
+def _english(key: str) -> str:
+    if key[:3] in ("t2.", "t3.", "t4.") and key.count(".") >= 2:
+        return cell_label(key, "en")
+    return key.replace("_", " ")
 
 
 def _xlsx(keys: list[str], headers: list[str], rows: list[dict[str, Any]]) -> bytes:
@@ -173,11 +184,11 @@ def _xlsx(keys: list[str], headers: list[str], rows: list[dict[str, Any]]) -> by
     wb = Workbook(write_only=False)
     ws = wb.active
     ws.title = "gongkai"
-    ws.append(headers)
+    xlsx_append(ws, headers)
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    for row in rows:
-        ws.append([row.get(k) for k in keys])
+    for row in rows:  # formula-like text stays a string cell (spreadsheet.py)
+        xlsx_append(ws, [row.get(k) for k in keys])
     ws.freeze_panes = "A2"
     buf = io.BytesIO()
     wb.save(buf)

@@ -8,6 +8,12 @@ one transaction (``Store.save_reports``: COPY on PostgreSQL). At most ``QUEUE`` 
 writer: beyond that the main thread blocks, the executor's window fills and the workers wait
 (backpressure). An interrupted run (even kill -9) loses at most the batches not yet committed, and
 re-running parses exactly those again: every file ends up in the store once.
+
+Saving never takes the run down for one report: a batch the database refuses is saved report by report,
+and a report that cannot be saved is recorded as a failure with its reason. A dropped database connection
+is retried (``store.faults.retrying``: the batch in flight saved again, it is one transaction and skips
+what is saved); a database gone for good or a full disk raises ``StoreUnavailable`` (one line) carrying
+the ``Stats`` of what was saved.
 """
 
 from __future__ import annotations
@@ -18,12 +24,15 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from . import api
-from .errors import GongkaiError
+from .errors import GongkaiError, unexpected
 from .executors import Executor, get_executor
+from .readers.limits import ReadLimits
 from .report import Report
+from .store.faults import StoreUnavailable, retrying, short_reason
 from .store.rows import Prepared, prepare
 
 
@@ -34,9 +43,15 @@ class Stats:
     ingested: int = 0  # new report versions
     unchanged: int = 0  # parsed again but identical to a version already stored
     failed: int = 0
+    save_failed: int = 0  # of ``failed``: parsed, but the database would not take the report
+    restored: int = 0  # originals of saved reports kept again (their file had gone missing)
+    retries: int = 0  # statements run again after the database connection dropped
     done: int = 0  # files settled so far (skipped, parsed or failed), for a progress bar
     seconds: float = 0.0
     failures: list[tuple[str, str]] = field(default_factory=list)  # (path, Chinese error line)
+
+    def retried(self, _err: BaseException) -> None:
+        self.retries += 1
 
     @property
     def rate(self) -> float:
@@ -51,19 +66,19 @@ class _Job:
     data: bytes | None = None  # the file itself, for workers on other machines (executor.ships_files)
 
 
-def parse_job(job: _Job) -> Prepared:
-    """Runs in a worker: read and parse one stored original, and turn the report into the store's
-    rows there (the single writer then only inserts)."""
+def parse_job(job: _Job, limits: ReadLimits | None = None) -> Prepared:
+    """Runs in a worker: read and parse one stored original within ``limits``, and turn the report
+    into the store's rows there (the single writer then only inserts)."""
     if job.data is not None:
-        return prepare(api.parse_bytes(job.data, job.path))
-    return prepare(api.parse(job.path))
+        return prepare(api.parse_bytes(job.data, job.path, limits))
+    return prepare(api.parse(job.path, limits))
 
 
 def _with_data(jobs: Iterable[_Job], store) -> Iterator[_Job]:
     """Attach each original (as stored: exactly the bytes hashed) when the executor pulls the job,
     so only the window is in memory."""
     for job in jobs:
-        data = store.get_file(job.sha)
+        data = store.files.get(job.sha)
         # one too big is not shipped: the worker then fails on it as api.parse would here
         yield _Job(job.path, job.sha, data if len(data) <= api.MAX_BYTES else None)
 
@@ -85,10 +100,8 @@ QUEUE = 2  # batches waiting for the writer thread
 
 
 def _failure_lines(err: BaseException) -> tuple[str, str]:
-    g = err if isinstance(err, GongkaiError) else None
-    zh = g.problem if g else f"读取失败：{type(err).__name__}: {err}"
-    en = g.problem_en if g else f"failed: {err!r}"
-    return zh, en
+    g = err if isinstance(err, GongkaiError) else unexpected("", err)
+    return g.problem, g.problem_en
 
 
 class _Writer:
@@ -102,6 +115,7 @@ class _Writer:
         self.since = time.monotonic()
         self.queue: queue.Queue = queue.Queue(maxsize=QUEUE)
         self.error: BaseException | None = None
+        self.lock = threading.Lock()  # failures are counted by both threads
         self.thread = threading.Thread(target=self._run, name="gongkai-writer", daemon=True)
         self.thread.start()
 
@@ -110,8 +124,9 @@ class _Writer:
         self._maybe_push()
 
     def fail(self, path: str, sha: str, zh: str, en: str) -> None:
-        self.stats.failed += 1
-        self.stats.failures.append((path, f"{path}: {zh}"))
+        with self.lock:
+            self.stats.failed += 1
+            self.stats.failures.append((path, f"{path}: {zh}"))
         self.failures.append((path, sha, zh, en))
         self._maybe_push()
 
@@ -133,17 +148,52 @@ class _Writer:
                 continue  # keep draining so the main thread never blocks on a dead writer
             reports, failures = item
             try:
-                for (_, sha, _), (_, created) in zip(reports, self.store.save_reports(reports), strict=True):
-                    if created:
-                        self.stats.ingested += 1
-                    else:
-                        self.stats.unchanged += 1
-                    if sha in self.failed_before:
-                        self.store.resolve_failures(sha)
+                self._save(reports)
                 for path, sha, zh, en in failures:
-                    self.store.record_failure(path, sha, zh, en)
+                    retrying(
+                        lambda a=(path, sha, zh, en): self.store.failures.record(*a),
+                        on_retry=self.stats.retried,
+                    )
             except BaseException as e:  # surfaces in the main thread at its next push
                 self.error = e
+
+    def _save(self, reports: list[tuple[Report | Prepared, str, str]]) -> None:
+        """Save a batch in one transaction (again after a dropped connection); if it fails for what is
+        in it, save its reports one by one and record each that cannot be saved as a failure."""
+        if not reports:
+            return
+        try:
+            results: list[tuple[int, bool] | None] = list(
+                retrying(lambda: self.store.reports.save_many(reports), on_retry=self.stats.retried)
+            )
+        except StoreUnavailable:
+            raise
+        except Exception:  # something in the batch: find which, saving the others
+            results = [self._save_one(item) for item in reports]
+        for (_, sha, _), res in zip(reports, results, strict=True):
+            if res is None:
+                continue
+            if res[1]:
+                self.stats.ingested += 1
+            else:
+                self.stats.unchanged += 1
+            if sha in self.failed_before:
+                retrying(lambda s=sha: self.store.failures.resolve(s), on_retry=self.stats.retried)
+
+    def _save_one(self, item: tuple[Report | Prepared, str, str]) -> tuple[int, bool] | None:
+        try:
+            return retrying(lambda: self.store.reports.save_many([item]), on_retry=self.stats.retried)[0]
+        except StoreUnavailable:
+            raise
+        except Exception as e:  # this report cannot be saved (e.g. a value JSON cannot hold)
+            _, sha, path = item
+            zh, en = short_reason(e)
+            retrying(lambda: self.store.failures.record(path, sha, zh, en), on_retry=self.stats.retried)
+            with self.lock:
+                self.stats.failed += 1
+                self.stats.failures.append((path, f"{path}: {zh}"))
+                self.stats.save_failed += 1
+            return None
 
     def close(self) -> None:
         """Write what is left and wait for the writer; raises what the writer ran into."""
@@ -154,6 +204,19 @@ class _Writer:
             self.thread.join()
         if self.error is not None:
             raise self.error
+
+
+def _restore(store, stats: Stats, failed_before: dict, saved: list[tuple[Path, str]]) -> None:
+    """Keep again the originals of saved reports whose file went missing (``gongkai fsck`` finds
+    them; ``--repair`` moves damaged ones aside), from the same bytes met here."""
+    gone = [(f, sha) for f, sha in saved if not store.files.exists(sha)]
+    if not gone:
+        return
+    kept = retrying(lambda: store.files.put_many(gone), on_retry=stats.retried)
+    for sha in kept:
+        stats.restored += 1
+        if sha in failed_before:
+            retrying(lambda s=sha: store.failures.resolve(s), on_retry=stats.retried)
 
 
 def _jobs(
@@ -177,7 +240,9 @@ def _jobs(
             except OSError as e:
                 stats.done += 1
                 writer.fail(str(f), "", f"无法读取文件：{e.strerror}", f"cannot read: {e.strerror}")
-        saved = store.saved_shas({sha for _, sha in part})
+        saved = retrying(
+            lambda p=part: store.reports.saved_shas({sha for _, sha in p}), on_retry=stats.retried
+        )
         todo = []
         for f, sha in part:
             if sha in seen or sha in saved or (sha in failed_before and not retry_failed):
@@ -186,7 +251,10 @@ def _jobs(
             else:
                 seen.add(sha)
                 todo.append((f, sha))
-        kept = store.put_files(todo)  # the originals are kept before anything can go wrong
+        _restore(store, stats, failed_before, [(f, sha) for f, sha in part if sha in saved])
+        # the originals are kept before anything can go wrong (bytes first, then their rows: a full
+        # disk stops here, before any row could point at a file that is not there)
+        kept = retrying(lambda t=todo: store.files.put_many(t), on_retry=stats.retried)
         for f, sha in todo:
             if sha in kept:
                 yield _Job(str(f), sha)
@@ -207,11 +275,42 @@ def ingest(
     retry_failed: bool = False,
     progress: Progress | None = None,
     batch_size: int = BATCH,
+    limits: ReadLimits | None = None,
 ) -> Stats:
-    """Ingest every file under ``paths`` (and, with ``retry_failed``, every recorded failure)."""
+    """Ingest every file under ``paths`` (and, with ``retry_failed``, every recorded failure).
+
+    Each file is read within ``limits`` (time, OCR pages, and memory per worker process): one over
+    them is recorded as a failure with the reason, and the batch goes on.
+
+    A lost database connection is retried (the batch in flight saved again, once); if the database or
+    the disk cannot go on, ``StoreUnavailable`` is raised with ``.stats``: what was saved until then."""
     t0 = time.perf_counter()
     stats = Stats()
-    failed_before = {f["sha256"]: f for f in store.failures()}
+    try:
+        _run(paths, store, stats, workers, cluster, executor, retry_failed, progress, batch_size, limits)
+    except StoreUnavailable as e:
+        stats.seconds = time.perf_counter() - t0
+        e.stats = stats  # type: ignore[attr-defined]
+        raise
+    if stats.ingested >= 1000:  # fresh planner statistics, or the first queries after a bulk load crawl
+        retrying(store.optimize)
+    stats.seconds = time.perf_counter() - t0
+    return stats
+
+
+def _run(
+    paths: Iterable[str | Path],
+    store,
+    stats: Stats,
+    workers: int | None,
+    cluster: str | None,
+    executor: Executor | None,
+    retry_failed: bool,
+    progress: Progress | None,
+    batch_size: int,
+    limits: ReadLimits | None = None,
+) -> None:
+    failed_before = {f["sha256"]: f for f in retrying(store.failures.list, on_retry=stats.retried)}
     files = [Path(p) for p in api.iter_files(paths)]
     if retry_failed:
         files += [Path(f["path"]) for f in failed_before.values() if Path(f["path"]).exists()]
@@ -219,11 +318,11 @@ def ingest(
     if progress:
         progress("start", stats)
     writer = _Writer(store, stats, failed_before, batch_size)
-    ex = executor or get_executor(cluster, workers if len(files) > 1 else 1)
+    ex = executor or get_executor(cluster, workers if len(files) > 1 else 1, limits)
     try:
         jobs = _jobs(files, store, stats, writer, failed_before, retry_failed, batch_size, progress)
         items = _with_data(jobs, store) if getattr(ex, "ships_files", False) else jobs
-        for job, result in ex.map(parse_job, items):
+        for job, result in ex.map(partial(parse_job, limits=limits), items):
             stats.done += 1
             if isinstance(result, BaseException):
                 writer.fail(job.path, job.sha, *_failure_lines(result))
@@ -237,7 +336,3 @@ def ingest(
         finally:
             if executor is None:
                 ex.close()
-    if stats.ingested >= 1000:  # fresh planner statistics, or the first queries after a bulk load crawl
-        store.optimize()
-    stats.seconds = time.perf_counter() - t0
-    return stats

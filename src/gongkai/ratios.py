@@ -79,3 +79,15 @@ RATIOS: tuple[Ratio, ...] = (
     ),
 )
 BY_ID = {r.id: r for r in RATIOS}
+
+# The cells shown beside the ratios when agencies are compared and followed over the years.
+KEY_CELLS = ("t3.new.total", "t3.handled.total", "t3.forward.total", "t4.review.total")
+
+
+def summary(report: Report) -> dict[str, dict[str, float | int | None]]:
+    """The ratios and key cells of a report, kept with each saved version so that comparing
+    thousands of agencies reads one column instead of their cells."""
+    return {
+        "ratios": {r.id: r.value(report) for r in RATIOS},
+        "cells": {c: report.value(c) for c in KEY_CELLS},
+    }

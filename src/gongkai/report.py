@@ -10,6 +10,31 @@ from .document import Provenance
 
 Severity = Literal["error", "warning", "info"]
 Number = int | float
+Status = Literal["fail", "undecidable", "check_original"]
+
+# What a finding's status means, in Chinese and English (shown beside every finding that is not a plain
+# failure). "check_original": the finding rests on a number OCR read with low confidence or recovered,
+# so it is not an error of the report until a person has compared the cell with the original.
+STATUSES: dict[str, tuple[str, str]] = {
+    "fail": ("不成立", "fails"),
+    "undecidable": ("无法判定", "cannot decide"),
+    "check_original": ("需核对原件", "check against the original"),
+}
+LOW_CONFIDENCE = 0.9  # OCR score under which a cell is flagged for a person to check
+
+
+def json_default(o: object) -> object:
+    """``json.dumps(default=...)`` guard: numpy scalars (OCR confidences, pixel boxes) become plain
+    Python numbers, dates ISO strings. Readers already hand out plain floats; this keeps one slip
+    from aborting a whole JSON document or ingest batch."""
+    item = getattr(o, "item", None)
+    if callable(item) and getattr(o, "ndim", None) == 0:
+        return item()
+    if isinstance(o, dt.date):
+        return o.isoformat()
+    if hasattr(o, "tolist"):
+        return o.tolist()
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
 
 
 @dataclass(slots=True)
@@ -23,6 +48,16 @@ class Cell:
     stated_total: int | None = None  # 2019 本年增/减 written as "512（+284）": the 512
     confidence: float | None = None  # OCR confidence, 0..1
     recovered: bool = False  # reconstructed (e.g. glued digits split by the template's arithmetic)
+
+    @property
+    def ocr(self) -> bool:
+        """Read by OCR (only OCR gives a confidence)."""
+        return self.confidence is not None
+
+    @property
+    def uncertain(self) -> bool:
+        """Read by OCR with low confidence, or recovered from an OCR reading: not to be trusted unseen."""
+        return self.confidence is not None and (self.confidence < LOW_CONFIDENCE or self.recovered)
 
     def as_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"value": self.value, "raw": self.raw}
@@ -69,9 +104,14 @@ class Finding:
     cells: list[str]
     message: str  # Chinese
     message_en: str = ""
-    status: Literal["fail", "undecidable"] = "fail"
+    status: Status = "fail"
     basis: str = ""
     where: Provenance | None = None  # for findings about text rather than cells
+    suggested: dict[str, Number] | None = None  # {cell ID: value} the identities single out (never applied)
+
+    def status_text(self, lang: str = "zh") -> str:
+        zh, en = STATUSES[self.status]
+        return en if lang == "en" else zh
 
     def text(self, lang: str = "zh") -> str:
         return self.message_en if lang == "en" and self.message_en else self.message
@@ -87,6 +127,9 @@ class Finding:
             d["message_en"] = self.message_en
         if self.status != "fail":
             d["status"] = self.status
+            d["status_text"], d["status_text_en"] = STATUSES[self.status]
+        if self.suggested:
+            d["suggested"] = dict(self.suggested)
         if self.where is not None:
             d["source"] = self.where.as_dict()
         return d
@@ -127,6 +170,10 @@ class Report:
     issues: list[Finding] = field(default_factory=list)  # raised while reading and extracting
     findings: list[Finding] = field(default_factory=list)  # issues plus every rule's findings
     media_type: str | None = None
+    encoding: str | None = None  # text and web pages: the encoding the bytes were read with
+    replaced_chars: int = 0  # characters that could not be decoded in any encoding (U+FFFD)
+    text_layer: str | None = None  # "ok" | "garbled" | "ocr": where the text came from (document.TextLayer)
+    page_layers: list[str] | None = None  # PDFs: the same per page ("empty": nothing on it)
 
     def value(self, cell_id: str) -> Number | None:
         c = self.cells.get(cell_id)
@@ -148,8 +195,14 @@ class Report:
             "cells": self.values(),
             "findings": [f.as_dict() for f in self.findings],
         }
+        if self.text_layer is not None:
+            d["text_layer"] = self.text_layer
         if detail:
             d["title"] = self.title
+            d["encoding"] = self.encoding
+            d["replaced_chars"] = self.replaced_chars
+            if self.page_layers is not None:
+                d["text_layer_pages"] = self.page_layers
             d["signature_date"] = self.signature_date.isoformat() if self.signature_date else None
             d["cell_sources"] = {k: c.as_dict() for k, c in self.cells.items() if c.raw is not None}
             d["sections"] = [

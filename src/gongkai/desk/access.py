@@ -4,7 +4,8 @@ Roles on the desk:
 - ``admin``: reads and changes every agency's ledger, and the shared working-day calendar.
 - ``staff``: agency staff; reads and changes only the ledger of its own agency (``app_user.agency_id``).
 - ``supervisor``: reads, never changes, the ledgers and reports of its subordinate agencies.
-- ``editor`` / ``viewer``: accounts of the report workbench; no access to any ledger.
+- ``editor`` / ``viewer`` / ``reviewer``: accounts of the report workbench; no access to any ledger
+  (a reviewer reviews the reports of its region: review.workflow).
 
 Subordinate agencies (the supervisor rule). An agency's region code (GB/T 2260, six digits) is cut to
 the code of the territory it governs: trailing "00" pairs are dropped, so a province 440000 governs
@@ -20,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-ROLES = ("admin", "editor", "viewer", "staff", "supervisor")
+ROLES = ("admin", "editor", "viewer", "reviewer", "staff", "supervisor")
 DESK_ROLES = ("admin", "staff", "supervisor")
 AGENCY_ROLES = ("staff", "supervisor")  # roles that need an agency
 
@@ -81,3 +82,14 @@ def can_edit_calendar(user: Row | None) -> bool:
 def readable(user: Row | None, agencies: Iterable[Row], home: Row | None = None) -> list[Row]:
     """The agencies among ``agencies`` that ``user`` may read."""
     return [a for a in agencies if can_read(user, a, home)]
+
+
+def sees_personal(user: Row | None, agency: Row) -> bool:
+    """Only the agency's own staff see an applicant's ID number, phone and address in full; everyone
+    else (supervisors, admins, exports leaving the agency) gets them masked or redacted."""
+    return (
+        bool(user)
+        and user.get("role") == "staff"
+        and user.get("agency_id") is not None
+        and agency.get("id") == user.get("agency_id")
+    )

@@ -60,10 +60,10 @@ def _open(db: str) -> tuple[Store, Ledger]:
 
 
 def _agency(store: Store, key: str) -> dict[str, Any]:
-    from ..store.directory import AgencyLookupError, find_agency
+    from ..store.agencies import AgencyLookupError
 
     try:
-        return find_agency(store, key)
+        return store.agencies.find(key)
     except AgencyLookupError as e:
         raise _fail(str(e)) from None
 
@@ -98,10 +98,10 @@ def agency_add(
 ) -> None:
     """添加（或查找）机关。Add (or find) an agency; its region comes from the code or from the name."""
     from ..store import Store
-    from ..store.directory import AgencyLookupError, add_agency
+    from ..store.agencies import AgencyLookupError
 
     try:
-        row = add_agency(Store.open(db), name, region)
+        row = Store.open(db).agencies.add(name, region)
     except AgencyLookupError as e:
         raise _fail(str(e)) from None
     _out().print(f"#{row['id']} {escape(row['name'])}（区划代码 {row['region_code'] or '未知'}）")
@@ -111,12 +111,11 @@ def agency_add(
 def agencies(db: DbOpt = DEFAULT_DB) -> None:
     """列出有台账或台账账户的机关。List the agencies that keep a ledger."""
     from ..store import Store
-    from ..store.directory import desk_agencies
 
     table = Table(header_style="bold")
     for col in ("#", "机关", "区划代码", "申请数"):
         table.add_column(col, overflow="fold")
-    for a in desk_agencies(Store.open(db)):
+    for a in Store.open(db).agencies.with_desk():
         table.add_row(str(a["id"]), escape(a["name"]), a["region_code"] or "—", str(a["applications"]))
     _out().print(table)
 
@@ -139,10 +138,21 @@ def register(
     applicant_id: Annotated[str, typer.Option("--applicant-id", help="证件号码  ID number")] = "",
     handler: Annotated[str, typer.Option("--handler", help="承办人  Handler")] = "",
     number: Annotated[str, typer.Option("--number", help="登记编号（默认自动编号）  Number")] = "",
+    id_type: Annotated[str, typer.Option("--id-type", help="resident_id | passport | … (证件类型)")] = "",
+    legal_rep: Annotated[str, typer.Option("--legal-rep", help="法定代表人  Legal representative")] = "",
+    contact_person: Annotated[str, typer.Option("--contact-person", help="联系人  Contact person")] = "",
+    phone: Annotated[str, typer.Option("--phone", help="联系电话  Phone")] = "",
+    address: Annotated[str, typer.Option("--address", help="通信地址  Address")] = "",
+    postcode: Annotated[str, typer.Option("--postcode", help="邮政编码  Postcode")] = "",
+    email: Annotated[str, typer.Option("--email", help="电子邮箱  Email")] = "",
+    info_title: Annotated[str, typer.Option("--info-title", help="信息名称  Title")] = "",
+    info_number: Annotated[str, typer.Option("--info-number", help="文号  Document number")] = "",
+    form_wanted: Annotated[str, typer.Option("--form", help="paper | email | disc | pickup")] = "",
+    delivery: Annotated[str, typer.Option("--delivery", help="mail | email | in_person | online")] = "",
     by: ByOpt = "",
     db: DbOpt = DEFAULT_DB,
 ) -> None:
-    """登记新申请，打印其编号、答复期限及疑似重复申请。Register an application."""
+    """登记新申请，打印其编号、答复期限、缺少的第二十九条内容及疑似重复申请。Register an application."""
     from .forms import application_from, next_number
     from .ledger import LedgerError
 
@@ -153,12 +163,21 @@ def register(
         number = next_number([a.number for a, _ in ledger.applications([row["id"]])], day.year)
     values = {"number": number, "channel": channel, "received": day, "applicant_type": applicant_type}
     values |= {"applicant": applicant, "applicant_id": applicant_id, "request": request, "handler": handler}
+    values |= {"id_type": id_type, "legal_rep": legal_rep, "contact_person": contact_person, "phone": phone}
+    values |= {"address": address, "postcode": postcode, "email": email, "info_title": info_title}
+    values |= {"info_number": info_number, "form_wanted": form_wanted, "delivery": delivery}
     try:
         app_id = ledger.register(application_from(row["name"], values), _actor(by), agency_id=row["id"])
     except LedgerError as e:
         raise _fail(str(e)) from None
     out = _out()
     out.print(f"已登记 #{app_id} {escape(number)}（{escape(row['name'])}）")
+    lacking = ledger.get(app_id)[0].missing()
+    if lacking:
+        from .applicant import missing_text
+
+        out.print(f"[yellow]![/] {escape(missing_text(lacking))}应一次性告知补正（第三十条）：")
+        out.print(f"  gongkai desk event {app_id} correction_sent")
     _print_deadline(out, ledger, app_id)
 
 
@@ -177,16 +196,29 @@ def event(
     case_kind: Annotated[str, typer.Option("--case-kind", help="review | direct | after")] = "",
     result: Annotated[str, typer.Option("--result", help="upheld | corrected | other")] = "",
     note: Annotated[str, typer.Option("--note", help="备注  Note")] = "",
+    what: Annotated[
+        str, typer.Option("--what", help="需补正的事项（默认：申请缺少的第二十九条内容）  What to correct")
+    ] = "",
     by: ByOpt = "",
     db: DbOpt = DEFAULT_DB,
 ) -> None:
     """记录办理事项（只追加，不修改）。Append an event to an application's timeline."""
+    from .applicant import missing_text
     from .forms import event_from
     from .ledger import LedgerError
 
     _, ledger = _open(db)
-    _app_of(ledger, app_id)
-    data = {"outcome": outcome, "approver": approver, "days": days, "party": party, "method": method}
+    app, _ = _app_of(ledger, app_id)
+    if kind == "correction_sent" and not what and app.missing():
+        what = missing_text(app.missing())  # the notice names what Art. 29 finds missing
+    data = {
+        "what": what,
+        "outcome": outcome,
+        "approver": approver,
+        "days": days,
+        "party": party,
+        "method": method,
+    }
     data |= {"amount": amount, "case": case, "case_kind": case_kind, "result": result, "note": note}
     try:
         ev = event_from(kind, date or dt.date.today().isoformat(), _actor(by), data)
@@ -455,3 +487,108 @@ def calendar_show(db: DbOpt = DEFAULT_DB) -> None:
     for day, work in sorted(cal.overrides.items()):
         out.print(f"{day.isoformat()} {'调休上班' if work else '放假'}")
     out.print(f"共{len(cal.overrides)}天")
+
+
+# ---- retention, the portal, the demo -----------------------------------------------------------
+
+
+@desk_app.command()
+def purge(
+    years: Annotated[int, typer.Option("--years", help="保存年限  Keep personal data this many years")],
+    today: TodayOpt = "",
+    by: ByOpt = "",
+    db: DbOpt = DEFAULT_DB,
+) -> None:
+    """清除办结满 N 年的申请中的个人信息（年度报告不变）。Purge personal data of applications closed N years ago."""
+    from .ledger import LedgerError
+
+    _, ledger = _open(db)
+    try:
+        done = ledger.purge(years, _actor(by), today=_date(today, "今天") if today else None)
+    except LedgerError as e:
+        raise _fail(str(e)) from None
+    _out().print(f"已清除 {len(done)} 件申请的个人信息（保留年度报告所需的类型、日期和办理过程）")
+
+
+@desk_app.command()
+def portal(
+    agency: AgencyOpt,
+    close: Annotated[bool, typer.Option("--close", help="停止在线申请  Stop online applications")] = False,
+    by: ByOpt = "",
+    db: DbOpt = DEFAULT_DB,
+) -> None:
+    """开通（或关闭）机关的在线申请（/apply）。Open an agency to online applications."""
+    store, ledger = _open(db)
+    row = _agency(store, agency)
+    ledger.set_portal(row["id"], not close, _actor(by))
+    _out().print(f"{escape(row['name'])}：{'已关闭' if close else '已开通'}在线申请 /apply/{row['id']}")
+
+
+DEMO_AGENCY = "深圳市南山区教育局"
+DEMO_USER = "demo-staff"
+
+
+@desk_app.command()
+def demo(db: DbOpt = DEFAULT_DB) -> None:
+    """演示：一个机关、一年的申请、在线申请入口和一个工作人员账户（可重复运行）。A demo agency with a year
+    of applications, open online, and a staff login (idempotent; the password is new on every run)."""
+    import secrets
+
+    from argon2 import PasswordHasher
+    from sqlalchemy import update
+
+    from ..store.models import User
+    from .ledger import Application, Event
+    from .synthetic import generate, with_details
+
+    store, ledger = _open(db)
+    row = store.agencies.add(DEMO_AGENCY)
+    today = dt.date.today()
+    out = _out()
+    if not ledger.applications([row["id"]]):
+        cal = ledger.calendar()
+        # Last year in full (its timelines end within the published holiday schedules) …
+        items = generate(DEMO_AGENCY, range(today.year - 1, today.year), 150, seed=2026, cal=cal)
+        # … and this year's latest arrivals, still open (their deadlines as the calendar allows).
+        days, d = [], today
+        while len(days) < 12 and d.year == today.year:
+            if cal.is_workday(d):
+                days.append(d)
+            d -= dt.timedelta(days=1)
+        for k, received in enumerate(sorted(days), 1):
+            app = Application(
+                agency=DEMO_AGENCY,
+                number=f"{today.year}-{k:04d}",
+                channel=("online", "in_person", "mail_signed")[k % 3],
+                received=received,
+                applicant_type="np" if k % 4 else "biz",
+                applicant=f"申请人{200 + k:03d}",
+                request=f"申请公开{today.year}年度学校建设项目资金安排（第{k}批）",
+                handler=("王敏", "李强", "张静")[k % 3],
+            )
+            items.append((app, [Event("registered", received, app.handler)]))
+        with_details(items)
+        ledger.import_applications(items, "demo", row["id"])
+        out.print(f"已生成 {len(items)} 件申请")
+    ledger.set_portal(row["id"], True, "demo")
+    password = secrets.token_urlsafe(9)
+    try:
+        store.users.by_name(DEMO_USER)
+        with store.engine.begin() as conn:
+            conn.execute(
+                update(User.__table__)
+                .where(User.__table__.c.username == DEMO_USER)
+                .values(
+                    password_hash=PasswordHasher().hash(password),
+                    role="staff",
+                    agency_id=row["id"],
+                    disabled=False,
+                )
+            )
+    except Exception:  # no such account yet
+        store.users.add(DEMO_USER, password, "staff", row["id"])
+    store.audit.record("demo", "desk.demo", f"agency {row['id']}", None, {"user": DEMO_USER})
+    out.print(
+        f"演示机关 demo agency: {escape(row['name'])} (#{row['id']})，台账 /desk/{row['id']}，在线申请 /apply/{row['id']}"
+    )
+    out.print(f"工作人员登录 staff login — user: {DEMO_USER}  password: {password}")

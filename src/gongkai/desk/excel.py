@@ -15,11 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..spreadsheet import unescape, xlsx_append
 from .calendar import WorkCalendar
 from .deadlines import reply_deadline
 from .handkept import (
@@ -61,6 +63,8 @@ NOT_RECORDED = "（台账未记录）"
 MAX_BYTES = 50_000_000
 MAX_UNPACKED = 400_000_000
 MAX_ROWS = 200_000
+MAX_COLS = 500  # columns holding a value (a 台账 has ~25; styled empty cells to the right do not count)
+MAX_CELLS = 1_000_000  # cells in the whole workbook (the file as XML, counted before parsing)
 HEADER_SCAN = 30  # header rows are looked for among the first rows (title rows above are common)
 # Column widths of the store (longer values would fail there, so they are refused here with their row).
 MAX_LEN = {"number": 40, "applicant": 200, "applicant_id": 100, "handler": 100}
@@ -92,6 +96,21 @@ LEDGER_FIELDS = (
     "closed",
 )
 COMPUTED = ("状态", "答复期限", "是否逾期")
+# Art. 29 details (desk/applicant.py), after the computed columns; masked/redacted by the caller for
+# anyone outside the agency. Export only: reading a file back ignores them.
+ART29_COLUMNS = (
+    ("证件类型", "id_type"),
+    ("法定代表人", "legal_rep"),
+    ("联系人", "contact_person"),
+    ("联系电话", "phone"),
+    ("通信地址", "address"),
+    ("邮政编码", "postcode"),
+    ("电子邮箱", "email"),
+    ("信息名称", "info_title"),
+    ("文号", "info_number"),
+    ("提供形式", "form_wanted"),
+    ("获取方式", "delivery"),
+)
 EVENT_HEADERS = ("登记编号", "序号", "事件", "日期", "经办人", "文号", "详情", "记录时间（UTC）")
 
 # Event data in the 详情 column, readable: key → label (values of coded keys shown by their label).
@@ -167,16 +186,18 @@ def export_ledger(
     wb = Workbook()
     ws = wb.active
     ws.title = LEDGER_SHEET
-    ws.append([HEADER_OF[f] for f in LEDGER_FIELDS] + list(COMPUTED))
+    # what applicants and staff typed (an ID "=1+1", a request "-…") stays text (spreadsheet.py)
+    xlsx_append(ws, [HEADER_OF[f] for f in LEDGER_FIELDS] + list(COMPUTED) + [h for h, _ in ART29_COLUMNS])
     for app, events in items:
-        ws.append(_ledger_row(app, events, cal, today))
+        xlsx_append(ws, _ledger_row(app, events, cal, today))
     ev = wb.create_sheet(EVENTS_SHEET)
     ev.append(list(EVENT_HEADERS))
     for app, events in items:
         for i, e in enumerate(events, 1):
             recorded = e.recorded_at.isoformat(" ") if e.recorded_at else ""
-            ev.append(
-                [app.number, e.seq or i, e.name, e.date, e.actor, e.document_no, _details(e.data), recorded]
+            xlsx_append(
+                ev,
+                [app.number, e.seq or i, e.name, e.date, e.actor, e.document_no, _details(e.data), recorded],
             )
     for sheet, widths in ((ws, _LEDGER_WIDTHS), (ev, (12, 6, 18, 12, 10, 18, 50, 26))):
         for cell in sheet[1]:
@@ -215,7 +236,7 @@ class _Memo(WorkCalendar):
         return self._why[d]
 
 
-_LEDGER_WIDTHS = (12, 12, 14, 14, 12, 22, 40, 10) + (12,) * 15 + (10, 12, 8)
+_LEDGER_WIDTHS = (12, 12, 14, 14, 12, 22, 40, 10) + (12,) * 15 + (10, 12, 8) + (14,) * 11
 
 
 def _ledger_row(app: Application, events: Sequence[Event], cal: WorkCalendar, today: dt.date) -> list[Any]:
@@ -261,7 +282,14 @@ def _ledger_row(app: Application, events: Sequence[Event], cal: WorkCalendar, to
         "outcome": OUTCOMES.get(outcome, outcome) if outcome else None,
         "closed": date("closed"),
     }
-    return [values[f] for f in LEDGER_FIELDS] + list(_computed(app, events, cal, today))
+    return [values[f] for f in LEDGER_FIELDS] + list(_computed(app, events, cal, today)) + _art29(app)
+
+
+def _art29(app: Application) -> list[str]:
+    from .applicant import DELIVERIES, FORMS, ID_TYPES
+
+    labels = {"id_type": ID_TYPES, "form_wanted": FORMS, "delivery": DELIVERIES}
+    return [labels.get(k, {}).get(getattr(app, k), getattr(app, k)) for _, k in ART29_COLUMNS]
 
 
 def _one_or_many(dates: list[dt.date]) -> dt.date | str | None:
@@ -404,8 +432,8 @@ def _read(data: bytes, agency: str, mapping: dict[str, str] | None) -> list[_Par
     wb = _open(data)
     errors: list[RowError] = []
     sheet = _ledger_sheet(wb, mapping or {}, errors)
-    events_ws = wb[EVENTS_SHEET] if EVENTS_SHEET in wb.sheetnames else None
-    events_sheet = _events_sheet(events_ws) if events_ws is not None else None
+    has_events = EVENTS_SHEET in wb.sheetnames
+    events_sheet = _events_sheet(_grid(wb, EVENTS_SHEET)) if has_events else None
     two = events_sheet is not None
     if sheet is None:
         raise ExcelImportError(errors)
@@ -454,30 +482,132 @@ def _open(data: bytes) -> Any:
                         head = f.read(2048)
                     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                         raise fail("文件含有不允许的 XML 实体声明，已拒绝")
+            _count_cells(z)
     except ExcelImportError:
         raise
     except Exception as e:  # not a zip, or a damaged one (BadZipFile, zlib errors, odd compression)
         raise fail("无法读取：不是有效的 .xlsx 文件") from e
-    try:
-        return load_workbook(io.BytesIO(data), data_only=True)
+    try:  # read-only: sheets are streamed row by row (_grid), never loaded whole
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many kinds on damaged files
         raise fail(f"无法读取：不是有效的 .xlsx 文件（{type(e).__name__}）") from e
 
 
-def _grid(ws: Any) -> list[list[Any]]:
-    """The sheet's values with every merged range filled with its top-left value."""
-    if ws.max_row > MAX_ROWS:
-        raise ExcelImportError([RowError(0, "", f"工作表「{ws.title}」行数过多（{ws.max_row}行）")])
-    grid = [list(r) for r in ws.iter_rows(values_only=True)]
-    for rng in ws.merged_cells.ranges:
-        top = ws.cell(rng.min_row, rng.min_col).value
+_ROOT_TAG = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?worksheet[\s>]")
+_TAG_TAIL = 64  # bytes kept between chunks so a tag cut in two is counted once
+
+
+def _tags(prefix: bytes, name: bytes) -> list[bytes]:
+    return [b"<" + prefix + name + end for end in (b" ", b">", b"/", b"\n", b"\r", b"\t")]
+
+
+def _count_cells(z: zipfile.ZipFile) -> None:
+    """Count the rows of each sheet and the cells of all of them straight from the XML, in chunks, and
+    refuse the file as soon as a cap is passed: the cheap check before anything is parsed (a 0.3 MB
+    file can hold millions of cells). Counting byte patterns runs at memory speed (~1 GB/s)."""
+    cells = 0
+    for info in z.infolist():
+        if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+            continue
+        rows, carry = 0, b""
+        row_tags: list[bytes] | None = None
+        cell_tags: list[bytes] = []
+        with z.open(info) as f:
+            while True:
+                chunk = f.read(1 << 20)
+                buf = carry + chunk
+                if row_tags is None:  # the sheet's namespace prefix, if it uses one (<x:c …>)
+                    m = _ROOT_TAG.search(buf)
+                    prefix = (m.group(1) + b":") if m and m.group(1) else b""
+                    row_tags, cell_tags = _tags(prefix, b"row"), _tags(prefix, b"c")
+                end = len(buf) if not chunk else max(0, len(buf) - _TAG_TAIL)
+                # occurrences that start before ``end`` (each fits in the bytes after it)
+                rows += sum(buf.count(t, 0, end + len(t) - 1) for t in row_tags)
+                cells += sum(buf.count(t, 0, end + len(t) - 1) for t in cell_tags)
+                if rows > MAX_ROWS:
+                    raise _too_big(f"工作表行数过多（超过{MAX_ROWS}行）")
+                if cells > MAX_CELLS:
+                    raise _too_big(f"单元格过多（超过{MAX_CELLS}个）")
+                if not chunk:
+                    break
+                carry = buf[end:]
+
+
+def _too_big(msg: str) -> ExcelImportError:
+    return ExcelImportError([RowError(0, "", f"{msg}，已拒绝；请拆分后分批导入")])
+
+
+@dataclass(slots=True)
+class _Grid:
+    """A sheet's values (row by row, Excel row k at index k-1) and its merged ranges."""
+
+    title: str
+    rows: list[list[Any]]
+    merged: list[Any]  # openpyxl CellRange: min_row, min_col, max_row, max_col
+
+
+def _grid(wb: Any, name: str) -> _Grid:
+    """The sheet's values streamed row by row (refused past MAX_ROWS rows, MAX_COLS columns or MAX_CELLS
+    cells, before reading further), every merged range filled with its top-left value, and text that a
+    CSV export quoted against formula injection given back as it was (spreadsheet.unescape)."""
+    # openpyxl's read-only sheets have no merged ranges; its sheet parser (3.1) collects them while
+    # streaming the rows, so one pass over the XML gives both.
+    from openpyxl.worksheet._reader import WorkSheetParser
+    from openpyxl.worksheet.cell_range import CellRange
+
+    ws = wb[name]
+
+    def refuse(msg: str) -> ExcelImportError:
+        return _too_big(f"工作表「{name}」{msg}")
+
+    grid: list[list[Any]] = []
+    cells = 0
+    with ws._get_source() as src:
+        parser = WorkSheetParser(
+            src,
+            ws._shared_strings,
+            data_only=True,
+            epoch=wb.epoch,
+            date_formats=wb._date_formats,
+            timedelta_formats=wb._timedelta_formats,
+        )
+        for idx, row in parser.parse():
+            if idx > MAX_ROWS:
+                raise refuse(f"行数过多（超过{MAX_ROWS}行）")
+            values = [c for c in row if c["value"] is not None]
+            if not values:
+                continue
+            width = max(c["column"] for c in values)
+            if width > MAX_COLS:
+                raise refuse(f"列数过多（第{idx}行有{width}列，上限{MAX_COLS}列）")
+            cells += len(values)
+            if cells > MAX_CELLS:
+                raise refuse(f"单元格过多（超过{MAX_CELLS}个）")
+            grid.extend([] for _ in range(idx - len(grid)))
+            out: list[Any] = [None] * width
+            for c in values:
+                out[c["column"] - 1] = unescape(c["value"])
+            grid[idx - 1] = out
+    merged = list(parser.merged_cells.mergeCell) if parser.merged_cells else []
+    ranges = []
+    for m in merged:
+        rng = CellRange(m.ref)
+        ranges.append(rng)
+        if rng.min_row > len(grid):
+            continue
+        top_row = grid[rng.min_row - 1]
+        top = top_row[rng.min_col - 1] if rng.min_col <= len(top_row) else None
+        if (rng.max_row - rng.min_row + 1) * (
+            rng.max_col - rng.min_col + 1
+        ) > MAX_CELLS or rng.max_col > MAX_COLS:
+            raise refuse("合并单元格范围过大")
         for r in range(rng.min_row, min(rng.max_row, len(grid)) + 1):
-            row = grid[r - 1]
-            if len(row) < rng.max_col:
-                row.extend([None] * (rng.max_col - len(row)))
+            row_values = grid[r - 1]
+            if len(row_values) < rng.max_col:
+                row_values.extend([None] * (rng.max_col - len(row_values)))
             for c in range(rng.min_col, rng.max_col + 1):
-                row[c - 1] = top
-    return grid
+                row_values[c - 1] = top
+    return _Grid(name, grid, ranges)
 
 
 def _ledger_sheet(wb: Any, mapping: dict[str, str], errors: list[RowError]) -> _Sheet | None:
@@ -490,9 +620,7 @@ def _ledger_sheet(wb: Any, mapping: dict[str, str], errors: list[RowError]) -> _
     )
     best: tuple[int, _Sheet] | None = None
     for name in names:
-        ws = wb[name]
-        grid = _grid(ws)
-        found = _find_header(ws, grid, wanted)
+        found = _find_header(_grid(wb, name), wanted)
         if found is not None and (best is None or len(found.columns) > best[0]):
             best = (len(found.columns), found)
     if best is None:
@@ -520,14 +648,12 @@ def _mapping_fields(mapping: dict[str, str], errors: list[RowError]) -> dict[str
     return out
 
 
-def _find_header(ws: Any, grid: list[list[Any]], wanted: dict[str, str]) -> _Sheet | None:
+def _find_header(ws: _Grid, wanted: dict[str, str]) -> _Sheet | None:
     """The header among the first rows: the row (or two rows, under merged group headings) naming the
     most of our fields."""
+    grid = ws.rows
     merged_across = {
-        r
-        for rng in ws.merged_cells.ranges
-        if rng.max_col > rng.min_col
-        for r in range(rng.min_row, rng.max_row + 1)
+        r for rng in ws.merged if rng.max_col > rng.min_col for r in range(rng.min_row, rng.max_row + 1)
     }
     best: tuple[int, int, dict[str, tuple[int, str]]] | None = None  # (score, last header row, columns)
     for i, row in enumerate(grid[:HEADER_SCAN]):
@@ -804,9 +930,9 @@ class _EventRow:
     errors: list[RowError] = field(default_factory=list)
 
 
-def _events_sheet(ws: Any) -> list[_EventRow] | None:
+def _events_sheet(ws: _Grid) -> list[_EventRow] | None:
     """Rows of the 事件 sheet as events (with the errors found in them); None if it is not ours."""
-    grid = _grid(ws)
+    grid = ws.rows
     wanted = [norm(h) for h in EVENT_HEADERS]
     for i, row in enumerate(grid[:HEADER_SCAN]):
         names = {norm(cell_text(v)): c for c, v in enumerate(row) if cell_text(v)}

@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .applicant import DETAIL_FIELDS, normalise
 from .ledger import (
     APPLICANT_TYPES,
     CASE_KINDS,
@@ -33,8 +34,11 @@ FIELDS: dict[str, tuple[str, dict[str, str] | None]] = {
     "case": ("案件编号", None),
     "case_kind": ("案件类型", CASE_KINDS),
     "result": ("结案结果", CASE_RESULTS),
+    "what": ("需补正的事项", None),
     "note": ("备注", None),
 }
+# Data an event may carry besides what it needs (and the note): the 补正 notice names what is missing.
+OPTIONAL: dict[str, tuple[str, ...]] = {"correction_sent": ("what",)}
 INTEGER_FIELDS = ("days",)
 NUMBER_FIELDS = ("amount",)
 DUPLICATE = "rejected.duplicate"  # （五）不予处理2.重复申请
@@ -76,7 +80,7 @@ def event_from(kind: str, date: str | dt.date | None, actor: str, data: Mapping[
     """An event of ``kind`` with the data fields it needs (and an optional note); blanks dropped."""
     if kind not in EVENTS:
         raise LedgerError(f"未知的事件类型“{kind}”，应为：{'、'.join(EVENTS)}")
-    wanted = (*EVENTS[kind][1], "note")
+    wanted = (*EVENTS[kind][1], *OPTIONAL.get(kind, ()), "note")
     out: dict[str, Any] = {}
     for k in wanted:
         v = data.get(k)
@@ -110,6 +114,7 @@ APPLICATION_FIELDS = (
     "applicant_id",
     "request",
     "handler",
+    *DETAIL_FIELDS,
 )
 
 
@@ -122,6 +127,9 @@ def application_from(agency: str, data: Mapping[str, Any]) -> Application:
 
     if not text("applicant"):
         raise LedgerError("缺少申请人")
+    if text("applicant_type") not in APPLICANT_TYPES:
+        raise LedgerError(f"申请人类型“{text('applicant_type')}”无效，应为：{'、'.join(APPLICANT_TYPES)}")
+    details = normalise(text("applicant_type"), data)
     app = Application(
         agency=agency,
         number=text("number"),
@@ -131,7 +139,8 @@ def application_from(agency: str, data: Mapping[str, Any]) -> Application:
         applicant=text("applicant"),
         request=text("request"),
         handler=text("handler"),
-        applicant_id=text("applicant_id"),
+        applicant_id=details.pop("applicant_id"),
+        **details,
     )
     app.check()
     return app

@@ -95,6 +95,38 @@ class Application:
     handler: str = ""
     applicant_id: str = ""  # 证件号码 / 统一社会信用代码: what repeat detection keys on
     id: int | None = None
+    # Art. 29 (desk/applicant.py): identity, contact, the information asked for, the form wanted.
+    id_type: str = ""
+    legal_rep: str = ""  # organisations: 法定代表人
+    contact_person: str = ""  # organisations: 联系人
+    phone: str = ""
+    address: str = ""
+    postcode: str = ""
+    email: str = ""
+    info_title: str = ""
+    info_number: str = ""
+    form_wanted: str = ""
+    delivery: str = ""
+    purged: bool = False  # personal fields removed by the retention purge
+
+    def details(self) -> dict[str, str]:
+        """The Art. 29 fields beyond the ledger's own (see applicant.DETAIL_FIELDS)."""
+        from .applicant import DETAIL_FIELDS
+
+        return {k: getattr(self, k) for k in DETAIL_FIELDS}
+
+    def missing(self) -> list[str]:
+        """The Art. 29 elements this application lacks (applicant.ELEMENTS keys); none once purged."""
+        from .applicant import missing
+
+        if self.purged:
+            return []
+        return missing(
+            self.applicant_type,
+            self.applicant,
+            self.request,
+            self.details() | {"applicant_id": self.applicant_id},
+        )
 
     def check(self) -> None:
         if self.channel not in CHANNELS:

@@ -40,6 +40,10 @@ LETTER_TEXTS: dict[str, LetterText] = {
         (
             "本机关于$received收到${you}${channel}提交的政府信息公开申请"
             "（收到申请之日依$law第三十一条按$receipt_rule确定），登记编号为$number。申请内容：“$request”。",
+            "?所需信息：$info。",
+            "?申请人身份证明：$identity。",
+            "?联系方式：$contact。",
+            "?所需信息的形式要求：$form；获取方式：$delivery。",
             "根据$law第三十三条的规定，本机关将自收到申请之日起20个工作日内予以答复，答复期限截止于$due。"
             "需要延长答复期限的，本机关将另行告知，延长的期限最长不超过20个工作日。",
             "申请内容需要补正的，答复期限自本机关收到补正的申请之日起计算；"
@@ -123,6 +127,7 @@ LETTER_TEXTS: dict[str, LetterText] = {
             "经审查，现答复如下：",
             "$answer",
             "?$detail",
+            "?按${you}申请时的要求，本答复以$delivery方式送达（$contact）；予以提供的政府信息以$form形式提供。",
             REMEDY,
             "?经办人：$handler",
         ),

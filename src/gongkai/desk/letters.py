@@ -135,6 +135,50 @@ def _common(app: Application, event: Event, agency: Agency) -> dict[str, str]:
         "handler": app.handler,
         "date": _zh(event.date),
         "document_no": event.document_no,
+        **_art29(app),
+    }
+
+
+def _art29(app: Application) -> dict[str, str]:
+    """The Art. 29 details as letter phrases ("" when not recorded: the paragraph is left out)."""
+    from .applicant import DELIVERIES, FORMS, ID_TYPES
+
+    ident = f"{ID_TYPES.get(app.id_type, '证件')}：{app.applicant_id}" if app.applicant_id else ""
+    people = "；".join(
+        x
+        for x in (
+            f"法定代表人：{app.legal_rep}" if app.legal_rep else "",
+            f"联系人：{app.contact_person}" if app.contact_person else "",
+        )
+        if x
+    )
+    contact = "；".join(
+        x
+        for x in (
+            f"联系电话：{app.phone}" if app.phone else "",
+            f"通信地址：{app.address}" + (f"（邮政编码{app.postcode}）" if app.postcode else "")
+            if app.address
+            else "",
+            f"电子邮箱：{app.email}" if app.email else "",
+        )
+        if x
+    )
+    info = "；".join(
+        x
+        for x in (
+            f"信息名称：{app.info_title}" if app.info_title else "",
+            f"文号：{app.info_number}" if app.info_number else "",
+        )
+        if x
+    )
+    form = FORMS.get(app.form_wanted, "")
+    delivery = DELIVERIES.get(app.delivery, "")
+    return {
+        "identity": "；".join(x for x in (ident, people) if x),
+        "contact": contact,
+        "info": info,
+        "form": form,
+        "delivery": delivery,
     }
 
 

@@ -154,3 +154,41 @@ def _finish(
                 )
             )
     return ev
+
+
+_STREETS = ("科技园路", "南海大道", "深南大道", "前海路", "蛇口新街", "桃园路")
+
+
+def with_details(items: list[tuple[Application, list[Event]]], seed: int = 2026) -> None:
+    """Give each synthetic applicant Art. 29 details (valid ID numbers and credit codes with their check
+    digits, phones, addresses, the form wanted), the same for the same applicant; a separate random
+    stream, so the timelines ``generate`` makes do not change."""
+    from .applicant import DELIVERIES, FORMS, USCC_ALPHABET, id_check_digit, uscc_check_digit
+
+    rng = random.Random(seed)
+    people: dict[str, dict[str, str]] = {}
+    for app, _ in items:
+        if app.applicant not in people:
+            if app.applicant_type == "np":
+                born = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(365 * 50))
+                first17 = f"440305{born:%Y%m%d}{rng.randrange(1000):03d}"
+                ident = {"id_type": "resident_id", "applicant_id": first17 + id_check_digit(first17)}
+            else:
+                body = "".join(rng.choice(USCC_ALPHABET[:10]) for _ in range(9))
+                first17 = f"91440300{body}"
+                ident = {"id_type": "uscc", "applicant_id": first17 + uscc_check_digit(first17)}
+                ident |= {
+                    "legal_rep": rng.choice(_STAFF[::-1]) + "（法定代表人）",
+                    "contact_person": "联系人",
+                }
+            delivery = rng.choice(list(DELIVERIES))
+            people[app.applicant] = ident | {
+                "phone": f"13{rng.randrange(10**9):09d}",
+                "address": f"深圳市南山区{rng.choice(_STREETS)}{rng.randrange(1, 999)}号",
+                "postcode": "518000",
+                "email": f"user{rng.randrange(10**6)}@example.cn",
+                "form_wanted": "email" if delivery == "email" else rng.choice(list(FORMS)),
+                "delivery": delivery,
+            }
+        for k, v in people[app.applicant].items():
+            setattr(app, k, v)

@@ -10,7 +10,16 @@ Two kinds of failure are told apart:
 - the actor died under the item (killed, out of memory, node lost, a reader that crashed the
   process): the item is retried on a fresh actor up to ``max_retries`` times, then comes back as
   ``WorkerLost`` so ingestion records it as a failure. Items queued behind it on the dead actor are
-  resubmitted without being blamed.
+  resubmitted without being blamed. The replacement actor takes no work until it answers: after a
+  node is lost it may wait for a CPU that is gone, and the other actors finish the batch (if none is
+  left and none starts within ``startup_timeout``, the run stops with a clear error).
+
+Nothing outlives the driver: the actors are not detached, so Ray fate-shares them with the job that
+owns them and kills them when the driver exits, even by kill -9 (the GCS sees the owner die); a local
+instance started here (``ray.init(address="local")``) also takes its raylet and GCS down with the
+driver (Ray's two node agents follow ~60 s later, after their report to the dead GCS times out);
+tests/test_ray_cluster.py checks both by PID. Each actor caps its memory (``ReadLimits.memory_mb``,
+RLIMIT_AS) and reads each file within the limits passed to the parse function.
 
 Ray is an optional extra (``pip install gongkai[cluster]``) and is imported only when this backend
 is chosen.
@@ -28,14 +37,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..errors import GongkaiError
-from . import _init_worker
+from ..readers.limits import ReadLimits
+from . import WorkerLost, _init_worker
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-class WorkerLost(GongkaiError):
-    """The worker process died while parsing this item, every time it was tried."""
 
 
 def _import_ray() -> Any:
@@ -53,8 +59,8 @@ def _import_ray() -> Any:
 class _Worker:
     """One actor per CPU: a long-lived process that parses item after item."""
 
-    def __init__(self) -> None:
-        _init_worker()
+    def __init__(self, limits: ReadLimits | None = None) -> None:
+        _init_worker(limits)
         from .. import api  # noqa: F401  (load the readers now: fails early where gongkai is missing)
 
     def run(self, fn: Callable[[Any], Any], item: Any) -> Any:
@@ -93,6 +99,7 @@ class RayExecutor:
         window: int | None = None,
         max_retries: int = 2,
         startup_timeout: float = 300,
+        limits: ReadLimits | None = None,
     ) -> None:
         ray = self._ray = _import_ray()
         self._owns_ray = False
@@ -105,7 +112,12 @@ class RayExecutor:
         self._per_actor = max(1, math.ceil(self.window / self.workers))
         self.max_retries = max_retries
         self._actor_cls = ray.remote(num_cpus=1, max_restarts=0)(_Worker)
-        self._actors = [self._actor_cls.remote() for _ in range(self.workers)]
+        self.limits = limits
+        self.startup_timeout = startup_timeout
+        self._actors = [self._actor_cls.remote(limits) for _ in range(self.workers)]
+        self._down: set[int] = set()  # lanes whose replacement actor has not answered yet
+        self._starting: dict[Any, int] = {}  # a replacement's first call → its lane
+        self._start_failures: dict[int, int] = {}
         self._started(startup_timeout)
         self._lost = tuple(
             getattr(ray.exceptions, n)
@@ -115,6 +127,7 @@ class RayExecutor:
                 "NodeDiedError",
                 "ObjectLostError",
                 "OutOfMemoryError",
+                "LocalRayletDiedError",
             )
         )
 
@@ -177,7 +190,10 @@ class RayExecutor:
         lanes: list[deque[Any]] = [deque() for _ in self._actors]  # each actor's refs, in order
         while True:
             while len(pending) < self.window:
-                lane = min(range(len(lanes)), key=lambda i: len(lanes[i]))
+                ready = [i for i in range(len(lanes)) if i not in self._down]
+                if not ready:
+                    break
+                lane = min(ready, key=lambda i: len(lanes[i]))
                 if len(lanes[lane]) >= self._per_actor:
                     break
                 if retry:
@@ -195,8 +211,19 @@ class RayExecutor:
                 pending[ref] = task
                 lanes[lane].append(ref)
             if not pending:
-                return
-            [ref], _ = ray.wait(list(pending), num_returns=1)
+                if not retry and not exhausted:  # every actor is starting: is there work at all?
+                    try:
+                        retry.append(_Task(next(it), 0, 0))
+                    except StopIteration:
+                        exhausted = True
+                if not retry:
+                    return
+                self._await_actor()
+                continue
+            [ref], _ = ray.wait([*pending, *self._starting], num_returns=1)
+            if ref in self._starting:
+                self._actor_up(ref)
+                continue
             task = pending[ref]
             try:
                 value = ray.get(ref)  # the result, or the exception the parse raised
@@ -208,6 +235,42 @@ class RayExecutor:
             del pending[ref]
             lanes[task.lane].remove(ref)
             yield task.item, value
+
+    def _replace(self, lane: int) -> None:
+        """Start a fresh actor for ``lane``; the lane takes no work until the actor answers, since
+        it may wait for a CPU the cluster no longer has (its node lost)."""
+        with contextlib.suppress(Exception):  # already gone
+            self._ray.kill(self._actors[lane], no_restart=True)
+        self._actors[lane] = self._actor_cls.remote(self.limits)
+        self._down.add(lane)
+        self._starting[self._actors[lane].pid.remote()] = lane
+
+    def _actor_up(self, ref: Any) -> None:
+        lane = self._starting.pop(ref)
+        try:
+            self._ray.get(ref)
+        except self._lost:  # died starting (its node lost too): try again, a few times
+            self._start_failures[lane] = self._start_failures.get(lane, 0) + 1
+            if self._start_failures[lane] <= self.max_retries:
+                self._replace(lane)
+            return  # otherwise the lane stays down; the others carry on
+        self._start_failures.pop(lane, None)
+        self._down.discard(lane)
+
+    def _await_actor(self) -> None:
+        """Nothing in flight and every lane down: wait for a replacement actor to start."""
+        if self._starting:
+            ready, _ = self._ray.wait(list(self._starting), num_returns=1, timeout=self.startup_timeout)
+            if ready:
+                self._actor_up(ready[0])
+                return
+        raise GongkaiError(
+            "--cluster",
+            f"Ray 集群上已没有可用的解析进程：{self.startup_timeout:.0f} 秒内无法重新启动"
+            "（节点丢失或没有空闲 CPU）；已保存的报告不受影响，重新运行即可继续",
+            f"no parsing worker is left on the Ray cluster and none restarted within "
+            f"{self.startup_timeout:.0f} s (nodes lost, or no free CPU); what was saved stays, re-run to go on",
+        )
 
     def _actor_died(
         self, lane: int, lanes: list[deque[Any]], pending: dict[Any, _Task], retry: deque[_Task]
@@ -234,9 +297,7 @@ class RayExecutor:
                 continue
             yield task.item, value
         retry.extendleft(reversed(again))
-        with contextlib.suppress(Exception):  # already gone
-            ray.kill(self._actors[lane], no_restart=True)
-        self._actors[lane] = self._actor_cls.remote()
+        self._replace(lane)
 
     def _gave_up(self, task: _Task, cause: BaseException) -> WorkerLost:
         tries = task.tries
@@ -252,13 +313,14 @@ class RayExecutor:
 
     def actor_pids(self) -> list[int]:
         """The worker processes' ids (for monitoring, and for tests that kill one)."""
-        return self._ray.get([a.pid.remote() for a in self._actors])
+        up = [a for i, a in enumerate(self._actors) if i not in self._down]
+        return self._ray.get([a.pid.remote() for a in up])
 
     def close(self) -> None:
         ray = self._ray
         for a in self._actors:
             with contextlib.suppress(Exception):  # already gone, or Ray is down
                 ray.kill(a, no_restart=True)
-        self._actors = []
+        self._actors, self._starting = [], {}
         if self._owns_ray and ray.is_initialized():
             ray.shutdown()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..document import Document, Paragraph, Table
 from ..formats import FORMAT_2019, FORMAT_2021, FORMATS, Format, format_for_year
 from ..formats.official import T3_OTHER_SINGLE
@@ -133,17 +135,15 @@ def t3_rows(fmt: Format, found_ids: set[str] | frozenset[str]) -> list[str]:
 
 def _cells(fmt: Format, found: Found, issues: list[Issue]) -> dict[str, Cell]:
     ids = set(found.cells)
-    skeleton = fmt.cell_ids(t3_rows(fmt, ids))
+    skeleton = _skeleton(fmt.id, tuple(t3_rows(fmt, ids)))
     cells: dict[str, Cell] = {cid: Cell(None) for cid in skeleton}
-    kinds = {cid: _kind(cid) for cid in skeleton}
     for cid, raw in found.cells.items():
         if cid not in cells:
             if cid.startswith(f"t3.{T3_OTHER_SINGLE.id}.") or cid.startswith("t3.other."):
                 continue  # the other shape of （六）, printed beside the one the report uses
             cells[cid] = Cell(None)
-            kinds[cid] = _kind(cid)
         try:
-            p = V.parse(raw.text, kinds[cid])  # type: ignore[arg-type]
+            p = V.parse(raw.text, _kind(cid))  # type: ignore[arg-type]
         except V.BadValue as e:
             issues.append(Issue("conf.value_unreadable", f"{raw.text!r}: {e}", [cid], raw.prov))
             cells[cid] = Cell(None, raw.text, raw.prov, confidence=raw.confidence)
@@ -152,6 +152,12 @@ def _cells(fmt: Format, found: Found, issues: list[Issue]) -> dict[str, Cell]:
         recovered = raw.original is not None and p.value is not None
         cells[cid] = Cell(p.value, printed, raw.prov, p.unit, p.stated_total, raw.confidence, recovered)
     return cells
+
+
+@lru_cache(maxsize=16)
+def _skeleton(fmt_id: str, rows: tuple[str, ...]) -> tuple[str, ...]:
+    """Every cell ID of the format with these table 三 rows (a handful of layouts in all)."""
+    return tuple(FORMATS[fmt_id].cell_ids(list(rows)))  # type: ignore[index]
 
 
 _KINDS = {cid: fmt.kind_of(cid) for fmt in (FORMAT_2021, FORMAT_2019) for cid in fmt.cell_ids()}

@@ -7,6 +7,7 @@ continues the sequence of the headings before it.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from dataclasses import dataclass
@@ -90,7 +91,7 @@ def split_run_on(doc: Document) -> Document:
                     )
             else:
                 blocks.append(Paragraph(piece, prov))
-    return Document(doc.source, blocks, doc.media_type, doc.encoding, doc.pages, doc.warnings)
+    return dataclasses.replace(doc, blocks=blocks)  # every fact about the file kept
 
 
 def _title_end(piece: str) -> int:

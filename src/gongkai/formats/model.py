@@ -6,6 +6,7 @@ The two official formats (2019 and 2021) are instances of these types, declared 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -18,9 +19,31 @@ class Label:
 
     text: str
     variants: tuple[str, ...] = ()
+    en: str = ""  # English label, for the UI and exports
+    short: str = ""  # short Chinese form for column headers; default: text without ordinal and notes
+    en_short: str = ""  # short English form; default: en
 
     def all(self) -> tuple[str, ...]:
         return (self.text, *self.variants)
+
+    def get(self, lang: str = "zh") -> str:
+        """The label in ``lang`` ("zh" or "en"); Chinese when no English label is set."""
+        return self.en if lang == "en" and self.en else self.text
+
+    def brief(self, lang: str = "zh") -> str:
+        """The short form in ``lang``: no ordinal, no bracketed note."""
+        if lang == "en" and self.en:
+            return self.en_short or self.en
+        return self.short or _strip_label(self.text)
+
+
+# A leading printed ordinal (一、 （三） 1.) and bracketed notes （区分处理的，…） （单位：万元）.
+_LEAD_ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.．、])")
+_NOTE = re.compile(r"[（(][^（）()]*[）)]")
+
+
+def _strip_label(text: str) -> str:
+    return _NOTE.sub("", _LEAD_ORDINAL.sub("", text)).strip() or text
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,22 +156,70 @@ class Format:
             raise KeyError(cell_id)
         return "count"
 
-    def cell_label(self, cell_id: str) -> str:
-        """The printed labels of a cell: ``表三 （四）无法提供 1.本机关不掌握相关政府信息 / 自然人``."""
-        table, row, col = split_cell_id(cell_id)
+    def _row(self, table: str, row: str) -> Row | Group4 | None:
         if table == "t2":
-            r = next((x for x in self.t2.rows() if x.id == row), None)
-            f = next((x for x in self.t2.fields_of(row) if x.id == col), None) if r else None
-            return f"表二 {r.label.text if r else row} / {f.label.text if f else col}"
+            return next((x for x in self.t2.rows() if x.id == row), None)
         if table == "t3":
-            rows = (*self.t3.rows, *(alt for alt, _ in self.t3.alternatives))
-            r = next((x for x in rows if x.id == row), None)
-            c = next((x for x in self.t3.columns if x.id == col), None)
-            name = (f"{r.group.text} " if r and r.group else "") + (r.label.text if r else row)
-            return f"表三 {name} / {c.label.text if c else col}"
-        g = next((x for x in self.t4.groups if x.id == row), None)
-        f = next((x for x in self.t4.fields if x.id == col), None)
-        return f"表四 {g.label.text if g else row} / {f.label.text if f else col}"
+            return next(
+                (x for x in (*self.t3.rows, *(a for a, _ in self.t3.alternatives)) if x.id == row), None
+            )
+        if table == "t4":
+            return next((x for x in self.t4.groups if x.id == row), None)
+        return None
+
+    def _row_and_col(self, cell_id: str) -> tuple[Row | Group4 | None, Field | None]:
+        table, row, col = split_cell_id(cell_id)
+        r = self._row(table, row)
+        if table == "t2":
+            fields = self.t2.fields_of(row) if r is not None else ()
+        else:
+            fields = {"t3": self.t3.columns, "t4": self.t4.fields}.get(table, ())
+        return r, next((x for x in fields if x.id == col), None)
+
+    def has_cell(self, cell_id: str) -> bool:
+        """Whether this format knows the cell's row (official or alternative) and column."""
+        try:
+            r, f = self._row_and_col(cell_id)
+        except ValueError:
+            return False
+        return r is not None and f is not None
+
+    def row_label(self, row_id: str, lang: str = "zh") -> str:
+        """Label of a row: ``t3.denied.secret`` → ``（三）不予公开 1.属于国家秘密`` / ``not disclosed: state secret``.
+
+        ``row_id`` is table-prefixed (``t2.rules``, ``t3.new``, ``t4.review``); a bare row ID is looked up in
+        tables 三, 二 and 四 in that order. Unknown rows give the ID back.
+        """
+        tables = [tuple(row_id.split(".", 1))] if row_id[:3] in ("t2.", "t3.", "t4.") else []
+        for table, row in [*tables, ("t3", row_id), ("t2", row_id), ("t4", row_id)]:
+            r = self._row(table, row)
+            if r is not None:
+                return _row_name(r, lang)
+        return row_id
+
+    def cell_label(self, cell_id: str, lang: str = "zh") -> str:
+        """The printed labels of a cell: ``表三 （四）无法提供 1.本机关不掌握相关政府信息 / 自然人``.
+
+        ``lang="en"``: ``Table 3 unable to provide: not held by this agency / natural persons``.
+        """
+        table, row, col = split_cell_id(cell_id)
+        r, f = self._row_and_col(cell_id)
+        name = _row_name(r, lang) if r else row
+        fname = f.label.get(lang) if f else col
+        prefix = _TABLE_EN.get(table, table) if lang == "en" else _TABLE_ZH.get(table, table)
+        return f"{prefix} {name} / {fname}"
+
+    def short_label(self, cell_id: str, lang: str = "zh") -> str:
+        """A short column header without the table: ``本年新收·总计``, ``不予公开·国家秘密·总计``,
+        ``new applications · total``."""
+        _, row, col = split_cell_id(cell_id)
+        r, f = self._row_and_col(cell_id)
+        parts: list[str] = []
+        if isinstance(r, Row) and r.group is not None:
+            parts.append(r.group.brief(lang))
+        parts.append(r.label.brief(lang) if r else row)
+        parts.append(f.label.brief(lang) if f else col)
+        return (" · " if lang == "en" else "·").join(parts)
 
     def applies_to(self, year: int) -> bool:
         return self.years[0] <= year <= self.years[1]
@@ -159,3 +230,17 @@ def split_cell_id(cell_id: str) -> tuple[str, str, str]:
     table, rest = cell_id.split(".", 1)
     row, col = rest.rsplit(".", 1)
     return table, row, col
+
+
+_TABLE_ZH = {"t2": "表二", "t3": "表三", "t4": "表四"}
+_TABLE_EN = {"t2": "Table 2", "t3": "Table 3", "t4": "Table 4"}
+
+
+def _row_name(r: Row | Group4, lang: str) -> str:
+    if isinstance(r, Row) and r.group is not None:
+        return (
+            f"{r.group.en}: {r.label.get(lang)}"
+            if lang == "en" and r.group.en
+            else f"{r.group.text} {r.label.text}"
+        )
+    return r.label.get(lang)

@@ -6,12 +6,14 @@ Readers are imported on first use, so a missing optional system tool (LibreOffic
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 from collections.abc import Callable
 
 from ..document import Document
 from ..errors import UnreadableFile
 from . import sniff as S
+from .limits import ReadLimits, active, budget
 from .text import parse_text, read_text
 
 Reader = Callable[[bytes, str], Document]
@@ -54,8 +56,11 @@ def reader_for(media: str) -> Reader | None:
     return getattr(mod, func)
 
 
-def read_bytes(data: bytes, source: str) -> Document:
-    """Read any supported format; raises ``UnreadableFile`` naming the file and the problem."""
+def read_bytes(data: bytes, source: str, limits: ReadLimits | None = None) -> Document:
+    """Read any supported format; raises ``UnreadableFile`` naming the file and the problem.
+
+    The reading is bounded by ``limits`` (default ``ReadLimits()``), or by the budget the caller has
+    open (``api.parse`` opens one around reading, extraction and checks)."""
     if not data:
         raise UnreadableFile(source, "文件为空（0 字节）", "the file is empty (0 bytes)")
     media = S.sniff(data)
@@ -63,9 +68,11 @@ def read_bytes(data: bytes, source: str) -> Document:
     if reader is None:
         name = _NAMES.get(media, media)
         raise UnreadableFile(source, f"暂不支持的文件格式：{name}", f"unsupported file format: {name}")
-    doc = reader(data, source)
+    own = limits is not None or active() is None
+    with budget(limits, source) if own else contextlib.nullcontext():
+        doc = reader(data, source)
     doc.media_type = media
     return doc
 
 
-__all__ = ["parse_text", "read_bytes", "read_text", "reader_for"]
+__all__ = ["ReadLimits", "parse_text", "read_bytes", "read_text", "reader_for"]

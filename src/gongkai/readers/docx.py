@@ -28,6 +28,7 @@ MAX_PART = 64 * 1024 * 1024  # one XML part we parse (real reports: well under 2
 MAX_RATIO = 100  # uncompressed / compressed, checked for parts above RATIO_FLOOR
 RATIO_FLOOR = 1024 * 1024  # tiny parts may compress extremely well and are harmless
 MAX_ENTRIES = 20_000
+MAX_GRID = 64  # gridSpan / gridBefore: Word tables have at most 63 columns; a hostile 2**40 is clamped
 
 MAIN_NS = (
     "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
@@ -79,7 +80,13 @@ def _open_zip(data: bytes, source: str) -> zipfile.ZipFile:
     try:
         z = zipfile.ZipFile(BytesIO(data))
         infos = z.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
+    except NotImplementedError as e:  # e.g. "zip file version 7.4", an unknown compression method
+        raise UnreadableFile(
+            source,
+            f"不支持的 ZIP 格式，无法作为 DOCX 打开（{e}）",
+            f"unsupported ZIP variant, cannot open as DOCX ({e})",
+        ) from e
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, RuntimeError) as e:
         raise UnreadableFile(
             source,
             f"DOCX 文件已损坏或不完整（无法作为 zip 打开：{e}）",
@@ -174,7 +181,16 @@ def _rel_target(z: zipfile.ZipFile, part: str, rel_type_suffix: str) -> str | No
         return None
     try:
         root = etree.fromstring(z.read(info), _parser())
-    except (etree.XMLSyntaxError, zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError):
+    except (
+        etree.XMLSyntaxError,
+        zipfile.BadZipFile,
+        zlib.error,
+        OSError,
+        ValueError,
+        EOFError,
+        RuntimeError,  # encrypted member
+        NotImplementedError,  # unknown compression method or version
+    ):
         return None
     for rel in root.iter(f"{{{_REL_NS}}}Relationship"):
         if rel.get("Type", "").endswith(rel_type_suffix) and rel.get("TargetMode") != "External":
@@ -534,6 +550,6 @@ def _int_val(el: etree._Element | None, w: _Names, default: int) -> int:
     if el is None:
         return default
     try:
-        return int(el.get(w.val, ""))
+        return max(0, min(MAX_GRID, int(el.get(w.val, ""))))
     except ValueError:
         return default

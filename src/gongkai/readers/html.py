@@ -14,7 +14,7 @@ from lxml import etree
 
 from ..document import Document, Paragraph, Provenance, Table, TableCell
 from ..errors import UnreadableFile
-from .encoding import decode
+from .encoding import Decoded, decode_text
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 _DROP = ("script", "style", "noscript", "head", "iframe", "select", "button", "nav", "form", "object")
@@ -48,6 +48,7 @@ _BLOCK = {
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _SPACE = re.compile(r"[\s\u00a0\u3000\u200b]+")
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff（）《》“”：，。、])\s+(?=[\u4e00-\u9fff（）《》“”：，。、])")
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "utf8": "utf-8"}
 
 
@@ -59,15 +60,15 @@ def _charset(data: bytes) -> str | None:
     return _ALIASES.get(name, name)
 
 
-def _decode(data: bytes, source: str) -> tuple[str, str]:
+def _decode(data: bytes, source: str) -> Decoded:
     if not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
         declared = _charset(data)
         if declared:
             try:
-                return data.decode(declared), declared
+                return Decoded(data.decode(declared), declared)
             except (LookupError, UnicodeDecodeError):
                 pass  # a wrong declaration: detect from the bytes instead
-    return decode(data, source)
+    return decode_text(data, source)
 
 
 def _clean(text: str) -> str:
@@ -75,7 +76,9 @@ def _clean(text: str) -> str:
 
 
 def read_html(data: bytes, source: str) -> Document:
-    text, encoding = _decode(data, source)
+    decoded = _decode(data, source)
+    # lxml refuses NUL and most C0 controls ("All strings must be XML compatible"); tag soup has them
+    text = _XML_ILLEGAL.sub(" ", decoded.text)
     try:
         root = lxml.html.document_fromstring(text)
     except (etree.ParserError, ValueError) as e:
@@ -87,7 +90,8 @@ def read_html(data: bytes, source: str) -> Document:
     for bad in root.xpath("|".join(f"//{t}" for t in _DROP)):
         bad.drop_tree()
     body = _content(root)
-    doc = Document(source=source, media_type="text/html", encoding=encoding)
+    doc = Document(source=source, media_type="text/html", encoding=decoded.encoding)
+    doc.replaced_chars = decoded.replaced
     if title:  # the page title names the document; the content area often does not repeat it
         doc.blocks.append(Paragraph(title, Provenance(source, line=0), "heading", 1))
     _walk(body, doc, source)

@@ -16,26 +16,39 @@ is joined back. Pages without a usable text layer go to OCR (``readers.image``) 
 from __future__ import annotations
 
 import ctypes
+import functools
+import io
 import itertools
 import math
 import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as R
 
-from ..document import Block, Document, Paragraph, Provenance, Table, TableCell
+from ..document import (
+    PDF_REPAIRED,
+    Block,
+    Document,
+    PageLayer,
+    Paragraph,
+    Provenance,
+    Table,
+    TableCell,
+    TextLayer,
+)
 from ..errors import UnreadableFile
+from .limits import current as current_budget
 
 MAX_PAGES = 300  # pages read; a report is far shorter, this bounds time and memory on huge files
 MAX_CHARS = 100_000  # characters per page kept (a page of map labels is not a report page)
 MAX_PATHS = 20_000  # path objects per page inspected for rules
 MAX_RULES = 3_000  # rule segments per page beyond which no table is sought
 OCR_DPI = 200
-MAX_OCR_PAGES = 50  # ~6 s a page: a scanned report is far shorter; a scanned book is not read whole
+MIN_SCAN_DPI = 50  # a scanned page's picture at fewer dots per inch is too coarse to OCR (text ~7 px)
 OCR_MAX_PIXELS = 40_000_000  # a page rendered for OCR stays below this (an A4 page at 200 dpi is 3.9 MP)
 _JOIN = 2.0  # gap (pt) across which collinear rule pieces are one rule
 _SNAP = 3.0  # rules closer than this (pt) are the same grid line
@@ -150,15 +163,42 @@ class _Page:
     height: float
     lines: list[_Line] = field(default_factory=list)
     tables: list[_Tab] = field(default_factory=list)
-    ocr: list[Block] | None = None  # blocks read by OCR for a page without a text layer
+    ocr: list[Block] | None = None  # blocks read by OCR: a page without a text layer, or its pictures
+    layer: PageLayer = "ok"
+    coarse: int | None = None  # a scanned page too coarse to OCR: its dpi
 
 
 # ---------------------------------------------------------------- entry point
 
 
 def read_pdf(data: bytes, source: str) -> Document:
-    """Read a PDF: paragraphs and grid tables from its text layer, OCR for pages without one."""
-    pdf = _open(data, source)
+    """Read a PDF: paragraphs and grid tables from its text layer, OCR for pages without one.
+
+    A file pdfium cannot open gets one repair pass (qpdf, through pikepdf) before it is refused: a
+    truncated download keeps every page before the cut, and the warnings say it was repaired. (Files
+    pdfium opens are not repaired: its own reconstruction read every broken-xref and bad-length case
+    tried, and qpdf's read gave the same text.)"""
+    pdf, repaired = _open(data, source)
+    doc, pages = _read(pdf, source)
+    if repaired:
+        doc.warnings.insert(0, PDF_REPAIRED)
+    coarse = [p for p in pages if p.coarse is not None]
+    if coarse and all(p.coarse is not None or p.layer == "empty" for p in pages):
+        dpi = max(p.coarse or 0 for p in coarse)
+        raise UnreadableFile(
+            source,
+            f"扫描件分辨率过低（约 {dpi} dpi），文字无法识别；请以 200 dpi 以上重新扫描",
+            f"the scan's resolution is too low to read (about {dpi} dpi); rescan at 200 dpi or more",
+        )
+    _drop_page_furniture(pages)
+    doc.page_layers = [p.layer for p in pages]
+    doc.text_layer = _text_layer(doc.page_layers)
+    doc.blocks = _assemble(pages, source)
+    _index_tables(doc.blocks)
+    return doc
+
+
+def _read(pdf: pdfium.PdfDocument, source: str) -> tuple[Document, list[_Page]]:
     try:
         total = len(pdf)
         if total == 0:
@@ -168,20 +208,41 @@ def read_pdf(data: bytes, source: str) -> Document:
             doc.warnings.append(f"PDF 共 {total} 页，只读取了前 {MAX_PAGES} 页")
         pages: list[_Page] = []
         cols: list[float] = []  # column lines of the previous page's last table
+        budget = current_budget(source)  # time and OCR pages per file (readers.limits)
+        denied = budget.ocr_denied
         for i in range(min(total, MAX_PAGES)):
+            budget.check_time()
             pages.append(_read_page(pdf, i, source, doc.warnings, cols))
+            budget.pages_read = i + 1
             cols = pages[-1].tables[-1].xs if pages[-1].tables else []
+        doc.ocr_skipped = budget.ocr_denied - denied
     finally:
         pdf.close()
-    _drop_page_furniture(pages)
-    doc.blocks = _assemble(pages, source)
-    _index_tables(doc.blocks)
-    return doc
+    return doc, pages
 
 
-def _open(data: bytes, source: str) -> pdfium.PdfDocument:
+def _repair(data: bytes) -> bytes | None:
+    """qpdf's reconstruction (pikepdf open + save): rebuilds the xref from the objects it finds and
+    drops what it cannot parse. None when it cannot make a PDF with pages of it."""
     try:
-        return pdfium.PdfDocument(data)
+        import pikepdf
+    except ImportError:
+        return None
+    out = io.BytesIO()
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            if not len(pdf.pages):
+                return None
+            pdf.save(out)
+    except Exception:  # qpdf's errors on garbage: the original error stands
+        return None
+    return out.getvalue()
+
+
+def _open(data: bytes, source: str) -> tuple[pdfium.PdfDocument, bool]:
+    """The document, and whether it had to be repaired to open."""
+    try:
+        return pdfium.PdfDocument(data), False
     except pdfium.PdfiumError as e:
         code = getattr(e, "err_code", None)
         if code == R.FPDF_ERR_PASSWORD:
@@ -192,6 +253,11 @@ def _open(data: bytes, source: str) -> pdfium.PdfDocument:
             raise UnreadableFile(
                 source, "PDF 已加密（不支持的加密方式）", "the PDF is encrypted with an unsupported scheme"
             ) from e
+        if (fixed := _repair(data)) is not None:
+            try:
+                return pdfium.PdfDocument(fixed), True
+            except pdfium.PdfiumError:
+                pass
         if b"%%EOF" not in data[-2048:]:
             raise UnreadableFile(
                 source,
@@ -225,9 +291,55 @@ def _read_open_page(
     left, bottom, _, top = page.get_cropbox()
     height = top - bottom
     chars, garbled = _chars(page, left, top)
+    pictures = _pictures(page, left, top)
     if not chars:
-        return _Page(no, height, ocr=_ocr(page, no, source, warnings, garbled))
-    return _layout(no, height, chars, _rules(page, left, top), prev_cols)
+        layer: PageLayer = "garbled" if garbled else "ocr" if pictures else "empty"
+        try:
+            return _Page(no, height, ocr=_ocr(page, no, source, warnings, garbled, None), layer=layer)
+        except _TooCoarse as e:
+            warnings.append(f"第{no}页扫描分辨率过低（约 {e.dpi} dpi），未识别")
+            return _Page(no, height, layer=layer, coarse=e.dpi)
+    out = _layout(no, height, chars, _rules(page, left, top), prev_cols)
+    # A picture pasted into a born-digital page (a table as a screenshot): the text layer has nothing
+    # where it lies, so the picture is read by OCR and its blocks join the page's own.
+    for box in pictures:
+        if _share(box, width=page.get_width(), height=height) < _PICTURE_SHARE or _chars_in(chars, box) > 5:
+            continue
+        blocks = _ocr(page, no, source, warnings, False, box)
+        if blocks:
+            out.ocr = (out.ocr or []) + blocks
+            out.layer = "ocr"
+    return out
+
+
+_PICTURE_SHARE = 0.12  # pictures smaller than this share of the page (logos, seals) are not read
+
+
+def _pictures(page: pdfium.PdfPage, left: float, top: float) -> list[tuple[float, float, float, float]]:
+    """Boxes (x0, top, x1, bottom; page points from the top left) of the page's image objects."""
+    out = []
+    for obj in itertools.islice(page.get_objects(filter=(R.FPDF_PAGEOBJ_IMAGE,), max_depth=8), 64):
+        try:
+            x0, y0, x1, y1 = obj.get_bounds()
+        except pdfium.PdfiumError:
+            continue
+        out.append((x0 - left, top - y1, x1 - left, top - y0))
+    return out
+
+
+def _share(box: tuple[float, float, float, float], width: float, height: float) -> float:
+    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1]) / max(width * height, 1.0)
+
+
+def _chars_in(chars: list[_Char], box: tuple[float, float, float, float]) -> int:
+    return sum(1 for c in chars if box[0] <= c.cx <= box[2] and box[1] <= c.cy <= box[3])
+
+
+def _text_layer(pages: list[PageLayer]) -> TextLayer:
+    """The document's text layer: garbled if any page's was, OCR if any page was read by OCR."""
+    if "garbled" in pages:
+        return "garbled"
+    return "ocr" if "ocr" in pages else "ok"
 
 
 # ---------------------------------------------------------------- characters
@@ -242,6 +354,8 @@ def _chars(page: pdfium.PdfPage, left: float, top: float) -> tuple[list[_Char], 
     finally:
         tp.close()
     if bad > 0 and bad > 0.3 * (bad + len(boxes)):
+        return [], True
+    if _mojibake(c for c, _lb, _tb in boxes):
         return [], True
     ok = [_loose_ok(lb, tb) for _c, lb, tb in boxes]
     heights = sorted(lb[3] - lb[1] for (_c, lb, _t), good in zip(boxes, ok, strict=True) if good)
@@ -273,9 +387,11 @@ def _raw_chars(raw) -> tuple[list[tuple[str, _Box, _Box]], int]:
     lo, ro, bo, to = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
     out: list[tuple[str, _Box, _Box]] = []
     bad = 0
+    codes = _codes(raw, n)
     for i in range(n):
-        u = R.FPDFText_GetUnicode(raw, i)
-        if R.FPDFText_IsGenerated(raw, i) or u in (0x20, 0x09, 0x0A, 0x0D, 0xA0, 0x3000, 0xFEFF):
+        u = codes[i] if codes is not None else R.FPDFText_GetUnicode(raw, i)
+        # pdfium's generated characters are spaces and line breaks: skipped here with the real ones
+        if u in _BLANKS:
             continue
         if u == 0xFFFD or u < 0x20 or 0xE000 <= u <= 0xF8FF or R.FPDFText_HasUnicodeMapError(raw, i) == 1:
             bad += 1
@@ -286,6 +402,51 @@ def _raw_chars(raw) -> tuple[list[tuple[str, _Box, _Box]], int]:
             (chr(u), (rect.left, rect.bottom, rect.right, rect.top), (lo.value, bo.value, ro.value, to.value))
         )
     return out, bad
+
+
+_BLANKS = frozenset((0x20, 0x09, 0x0A, 0x0D, 0xA0, 0x3000, 0xFEFF))
+
+
+def _codes(raw, n: int) -> list[int] | None:
+    """Every character's code in one call (one ctypes call a character was a third of the reading);
+    ``None`` when the text has characters beyond the BMP (UTF-16 pairs would shift the indexes)."""
+    if n <= 0:
+        return []
+    buf = ctypes.create_string_buffer((n + 1) * 2)
+    got = R.FPDFText_GetText(raw, 0, n, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)))
+    units = memoryview(buf.raw[: max(0, got - 1) * 2]).cast("H").tolist()
+    if len(units) != n or any(0xD800 <= u <= 0xDFFF for u in units):
+        return None
+    return units
+
+
+_MOJIBAKE_MIN = 20  # characters a page needs before its text layer is judged
+_MOJIBAKE_SHARE = 0.7  # at least this share of a page's characters are ones a report uses
+
+
+def _mojibake(chars: Iterable[str]) -> bool:
+    """Is the text layer nonsense? A font without a usable ToUnicode map (CIDs taken as code points,
+    or a wrong map) yields characters no Chinese report is written in: rare CJK (outside GB2312's
+    6,763), Greek, Cyrillic, kana, Hangul, symbols. A report's own text is ASCII and GB2312."""
+    n = good = 0
+    for c in chars:
+        n += 1
+        good += _usual(c)
+    return n >= _MOJIBAKE_MIN and good < _MOJIBAKE_SHARE * n
+
+
+@functools.lru_cache(maxsize=8192)
+def _usual(c: str) -> bool:
+    u = ord(c)
+    if 0x21 <= u <= 0x7E:
+        return True
+    if 0x370 <= u <= 0x4FF or 0x3040 <= u <= 0x30FF or 0x2500 <= u <= 0x257F:
+        return False  # Greek, Cyrillic, kana, box drawing: in GB2312, but not in a report's prose
+    try:
+        c.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _loose_ok(lb: _Box, tb: _Box) -> bool:
@@ -761,31 +922,77 @@ def _divides(chars: list[_Char], x: float) -> bool:
 
 
 def _ocr(
-    page: pdfium.PdfPage, no: int, source: str, warnings: list[str], garbled: bool
+    page: pdfium.PdfPage,
+    no: int,
+    source: str,
+    warnings: list[str],
+    garbled: bool,
+    box: tuple[float, float, float, float] | None,
 ) -> list[Block] | None:
-    has_image = any(True for _ in page.get_objects(filter=(R.FPDF_PAGEOBJ_IMAGE,), max_depth=8))
-    if not (has_image or garbled):
+    """OCR the page (or only ``box``, a picture on it: x0, top, x1, bottom in points)."""
+    if box is None and not garbled and not any(page.get_objects(filter=(R.FPDF_PAGEOBJ_IMAGE,), max_depth=8)):
         return None  # a blank page
     try:
         from .image import ocr_page
     except ImportError:
         warnings.append(f"第{no}页无文字层，需要 OCR")
         return None
-    done = sum(1 for w in warnings if w.endswith("已用 OCR 识别"))
-    if done >= MAX_OCR_PAGES:
-        warnings.append(f"第{no}页无文字层，已超过 OCR 页数上限（{MAX_OCR_PAGES} 页），未识别")
+    budget = current_budget(source)
+    if denied := budget.deny_ocr(no):  # the per-file OCR page cap, or too little time left
+        warnings.append(denied)
         return None
     width, height = page.get_size()
-    scale = min(OCR_DPI / 72, math.sqrt(OCR_MAX_PIXELS / max(width * height, 1.0)))  # posters: fewer dpi
-    bitmap = page.render(scale=scale, grayscale=True)
+    if box is None and (native := _native_dpi(page)) < MIN_SCAN_DPI:
+        raise _TooCoarse(native)  # rendered at 200 dpi it only looks sharp; OCR would read noise
+    x0, top, x1, bottom = box if box is not None else (0.0, 0.0, width, height)
+    x0, top, x1, bottom = max(0.0, x0), max(0.0, top), min(width, x1), min(height, bottom)
+    area = max((x1 - x0) * (bottom - top), 1.0)
+    scale = min(OCR_DPI / 72, math.sqrt(OCR_MAX_PIXELS / area))  # posters: fewer dpi
+    # In colour: OCR drops red seals by channel (readers.ocr_prep). crop = what to cut off each side.
+    bitmap = page.render(scale=scale, crop=(x0, height - bottom, width - x1, top))
     try:
         image = bitmap.to_numpy().copy()  # the array views the bitmap's buffer, freed on close
     finally:
         bitmap.close()
-    if image.ndim == 3:
-        image = image[:, :, 0]
-    warnings.append(f"第{no}页{'文字层乱码' if garbled else '无文字层'}，已用 OCR 识别")
-    return ocr_page(image, no, source, scale)
+    if box is not None:
+        warnings.append(f"第{no}页的图片已用 OCR 识别")
+    else:
+        warnings.append(f"第{no}页{'文字层乱码' if garbled else '无文字层'}，已用 OCR 识别")
+    blocks = ocr_page(image, no, source, scale)
+    budget.ocr_finished()
+    if x0 or top:
+        for b in blocks:
+            _shift(b.prov, x0, top)
+            if isinstance(b, Table):
+                for row in b.rows:
+                    for c in row:
+                        _shift(c.prov, x0, top)
+    return blocks
+
+
+class _TooCoarse(Exception):
+    def __init__(self, dpi: int) -> None:
+        self.dpi = dpi
+
+
+def _native_dpi(page: pdfium.PdfPage) -> int:
+    """Dots per inch of the page's largest picture as placed (a scan's own resolution); 10,000 without one."""
+    best, dpi = 0.0, 10_000
+    for obj in itertools.islice(page.get_objects(filter=(R.FPDF_PAGEOBJ_IMAGE,), max_depth=8), 64):
+        try:
+            x0, y0, x1, y1 = obj.get_bounds()
+            pw, _ph = obj.get_px_size()
+        except pdfium.PdfiumError:
+            continue
+        if (x1 - x0) * (y1 - y0) > best and x1 - x0 > 1:
+            best, dpi = (x1 - x0) * (y1 - y0), max(1, round(pw * 72 / (x1 - x0)))
+    return dpi
+
+
+def _shift(prov: Provenance, dx: float, dy: float) -> None:
+    if prov.bbox is not None:
+        a, b, c, d = prov.bbox
+        prov.bbox = _round((a + dx, b + dy, c + dx, d + dy))
 
 
 # ---------------------------------------------------------------- page furniture
@@ -898,10 +1105,13 @@ def _assemble(pages: list[_Page], source: str) -> list[Block]:
     items: list[_Para | _Tab | Block] = []
     left, right = _column(pages)
     for p in pages:
-        if p.ocr is not None:
+        if p.ocr is not None and not (p.lines or p.tables):
             items.extend(p.ocr)
             continue
         page_items = _page_items(p, left, right)
+        if p.ocr:  # pictures read by OCR, in their place among the page's own text
+            placed = [(_top(it), it) for it in page_items] + [(_top(b), b) for b in p.ocr]
+            page_items = [it for _, it in sorted(placed, key=lambda t: t[0])]
         if items and page_items:
             prev, first = items[-1], page_items[0]
             if isinstance(prev, _Para) and isinstance(first, _Para) and prev.open_end and not first.indented:
@@ -916,6 +1126,12 @@ def _assemble(pages: list[_Page], source: str) -> list[Block]:
                 page_items.pop(0)  # the fragment was only the cut-off remainder
         items.extend(page_items)
     return [_block(it, source) for it in items]
+
+
+def _top(it: _Para | _Tab | Block) -> float:
+    if isinstance(it, _Para | _Tab):
+        return it.bbox[1]
+    return it.prov.bbox[1] if it.prov.bbox else 0.0
 
 
 def _block(it: _Para | _Tab | Block, source: str) -> Block:

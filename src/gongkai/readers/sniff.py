@@ -51,11 +51,14 @@ def sniff(data: bytes) -> str:
 
 
 def _zip_kind(data: bytes) -> str:
+    """DOCX or another ZIP. A package zipfile cannot open (damaged, or a variant it does not support,
+    e.g. "zip file version 7.4") is still a DOCX when its local headers name the Word part: the
+    DOCX reader then says what is wrong with it."""
     try:
         with zipfile.ZipFile(BytesIO(data)) as z:
             names = set(z.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return ZIP
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError):
+        return DOCX if b"word/document.xml" in data else ZIP
     if "word/document.xml" in names:
         return DOCX
     return ZIP

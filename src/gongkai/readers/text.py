@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from ..document import Document, Paragraph, Provenance, Table, TableCell
-from .encoding import decode
+from .encoding import decode_text
 
 _DEBRIS = re.compile(
     r"^\s*(?:[—\-－–─]+\s*\d{1,3}\s*[—\-－–─]+|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?"
@@ -43,9 +43,9 @@ class _Line:
 
 
 def read_text(data: bytes, source: str) -> Document:
-    text, encoding = decode(data, source)
-    doc = parse_text(text, source)
-    doc.encoding = encoding
+    decoded = decode_text(data, source)
+    doc = parse_text(decoded.text, source)
+    doc.encoding, doc.replaced_chars = decoded.encoding, decoded.replaced
     return doc
 
 
@@ -72,19 +72,43 @@ def parse_text(text: str, source: str = "") -> Document:
     return doc
 
 
+_GAPS = (" ", "\u3000", "\xa0", "\u2002", "\u2003")  # a spaced row has one of these (fast test)
+_DEBRIS_FIRST = frozenset("—-－–─第0123456789")  # the only first characters _DEBRIS can match
+
+
+_NOT_PLAIN_CELL = (_DEBRIS_FIRST - frozenset("0123456789")) | frozenset("#|")
+
+
 def _classify(no: int, raw: str) -> _Line:
-    text = raw.rstrip("\r\n\f\v").replace("\f", "")
+    # Cheap character tests guard each regex: most lines are table cells or prose, and this runs
+    # once per line of every text report.
+    if raw[:1] == "\t":  # the one-cell-per-line layout: a tab, then a label (the commonest line)
+        body = raw.strip()
+        # a number is debris only as "3/12" (page of pages)
+        if (
+            body
+            and body[0] not in _NOT_PLAIN_CELL
+            and raw.count("\t") == 1
+            and "/" not in body
+            and "\f" not in raw
+        ):
+            return _Line(no, raw.rstrip(" \r\n\v"), "tab", True)
+    text = raw.rstrip("\r\n\f\v")
+    if "\f" in text:
+        text = text.replace("\f", "")
     stripped = text.strip()
     if not stripped:
         return _Line(no, text, "tab", True) if "\t" in text else _Line(no, text, "blank")
-    if _DEBRIS.match(stripped):
+    if stripped[0] in _DEBRIS_FIRST and _DEBRIS.match(stripped):
         return _Line(no, text, "debris")
-    if _MD_HEADING.match(text):
+    if stripped[0] == "#" and _MD_HEADING.match(text):
         return _Line(no, text, "heading")
-    if _MD_ROW.match(text):
+    if stripped[0] == "|" and _MD_ROW.match(text):
         return _Line(no, text, "mdsep" if _MD_SEP.match(text) else "mdrow")
     if "\t" in text:
         return _Line(no, text.rstrip(" "), "tab", _one_cell(text))
+    if not any(w in stripped for w in _GAPS) or _SPACED_SPLIT.search(stripped) is None:
+        return _Line(no, text, "text")  # no run of spaces: not a spaced row
     fields = _SPACED_SPLIT.split(stripped)
     if len(fields) >= 3 and sum(bool(_NUMERIC.match(f)) for f in fields) >= 2:
         return _Line(no, text, "spaced")
@@ -133,8 +157,8 @@ def _table(region: list[_Line], source: str, index: int) -> Table:
 
 
 def _one_cell(text: str) -> bool:
-    parts = text.split("\t")
-    return len(parts) == 2 and parts[0].strip() == ""
+    head, tab, tail = text.partition("\t")
+    return bool(tab) and "\t" not in tail and not head.strip()
 
 
 def _cell(text: str, source: str, no: int) -> TableCell:

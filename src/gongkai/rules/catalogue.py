@@ -8,6 +8,7 @@ for a report's format; conformance and metadata rules are raised by extraction a
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 from ..formats import Format
 from ..report import Report
@@ -20,8 +21,13 @@ _ART50 = "《政府信息公开条例》第五十条"
 
 def _t3_rows(fmt: Format, report: Report) -> list[str]:
     """Table 三 rows as this report has them (（六） as one row or three)."""
-    seen = dict.fromkeys(cid[3:].rsplit(".", 1)[0] for cid in report.cells if cid.startswith("t3."))
-    return list(seen) or [r.id for r in fmt.t3.rows]
+    return list(_t3_rows_of(tuple(report.cells))) or [r.id for r in fmt.t3.rows]
+
+
+@lru_cache(maxsize=256)
+def _t3_rows_of(cell_ids: tuple[str, ...]) -> tuple[str, ...]:
+    # Reports of one format share their cell IDs: the rows are worked out once per layout.
+    return tuple(dict.fromkeys(cid[3:].rsplit(".", 1)[0] for cid in cell_ids if cid.startswith("t3.")))
 
 
 def _row_label(fmt: Format, row_id: str) -> str:

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from ..formats import Format
-from ..report import Finding, Report
+from ..report import LOW_CONFIDENCE, Finding, Report
 from .catalogue import BY_ID
 from .engine import format_of
 
@@ -57,9 +57,6 @@ def conformance(report: Report) -> list[Finding]:
     if truncated:  # what is missing is implied; one finding says it
         return [truncated, *_metadata(report)]
     return [*_sections(report, fmt), *_tables(report), *_ocr(report, fmt), *_metadata(report)]
-
-
-LOW_CONFIDENCE = 0.9  # OCR score under which a cell is flagged for a human to check
 
 
 def _ocr(report: Report, fmt: Format) -> list[Finding]:
@@ -114,17 +111,28 @@ def _sections(report: Report, fmt: Format) -> list[Finding]:
 
 def _tables(report: Report) -> list[Finding]:
     out: list[Finding] = []
+    # One pass over the cells: per table, its rows (cells, and whether any was printed), the printed
+    # cells and the printed-but-blank ones.
+    tables: dict[str, dict[str, list]] = {}
+    seen_in: dict[str, int] = {}
+    blank_in: dict[str, list[str]] = {}
+    for cid, c in report.cells.items():
+        row = cid[: cid.rfind(".")]
+        table = cid[: cid.find(".")]
+        entry = tables.setdefault(table, {}).setdefault(row, [[], False])
+        entry[0].append(cid)
+        if c.prov is not None:
+            entry[1] = True
+            seen_in[table] = seen_in.get(table, 0) + 1
+            if c.value is None and c.raw is None:
+                blank_in.setdefault(table, []).append(cid)
     for table, (zh, _en) in _TABLE_NAMES.items():
-        ids = [cid for cid in report.cells if cid.startswith(table + ".")]
-        seen = [cid for cid in ids if report.cells[cid].prov is not None]
-        if ids and not seen:
-            out.append(raise_rule("conf.table_missing", zh, ids[:1]))
+        rows = tables.get(table, {})
+        if rows and not seen_in.get(table):
+            out.append(raise_rule("conf.table_missing", zh, next(iter(rows.values()))[0][:1]))
             continue
-        rows: dict[str, list[str]] = {}
-        for cid in ids:
-            rows.setdefault(cid.rsplit(".", 1)[0], []).append(cid)
-        for _row, cells in rows.items():
-            if all(report.cells[c].prov is None for c in cells):
+        for cells, printed in rows.values():
+            if not printed:
                 out.append(
                     raise_rule(
                         "conf.row_missing",
@@ -132,7 +140,7 @@ def _tables(report: Report) -> list[Finding]:
                         cells,
                     )
                 )
-        blank = [cid for cid in seen if report.cells[cid].value is None and report.cells[cid].raw is None]
+        blank = blank_in.get(table, [])
         if blank:
             out.append(raise_rule("conf.unfilled", zh, blank, count=str(len(blank))))
     return out

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from ..formats import FORMAT_2021, FORMATS, Format, format_for_year
-from ..report import Finding, Number, Report
+from ..report import Cell, Finding, Number, Report
+from ..report import Status as FindingStatus
 from .catalogue import RULES
 from .model import Check, Rule
 
@@ -45,13 +47,33 @@ def _value(report: Report, term: str) -> tuple[Number | None, bool]:
     return (None if cell is None else cell.value), True
 
 
+@lru_cache(maxsize=4096)
+def _plain(terms: tuple[str, ...]) -> bool:
+    """Only cell IDs (no ``#stated``, no ``fact:``): the side is a plain sum of cell values."""
+    return not any("#" in t or "fact:" in t for t in terms)
+
+
 def _side(report: Report, terms: tuple[str, ...]) -> Side | None:
     known: Number = 0
     blanks: list[str] = []
+    cells = report.cells
+    if _plain(terms):  # most sides: looked up directly, once per rule and report
+        for t in terms:
+            cell = cells.get(t)
+            v = None if cell is None else cell.value
+            if v is None:
+                blanks.append(t)
+            else:
+                known += v
+        return Side(known, blanks)
     for t in terms:
-        v, applicable = _value(report, t)
-        if not applicable:
-            return None
+        if "#" in t or "fact:" in t:
+            v, applicable = _value(report, t)
+            if not applicable:
+                return None
+        else:  # a plain cell ID: most terms, looked up directly
+            cell = cells.get(t)
+            v = None if cell is None else cell.value
         if v is None:
             blanks.append(t)
         else:
@@ -101,7 +123,7 @@ def finding(rule: Rule, check: Check, outcome: Outcome, fmt: Format) -> Finding:
     params["lhs"], params["rhs"] = _fmt_number(outcome.lhs.known), _fmt_number(outcome.rhs.known)
     zh, en = rule.message.format_map(params), rule.message_en.format_map(params)
     severity = rule.severity
-    status: Literal["fail", "undecidable"] = "fail"
+    status: FindingStatus = "fail"
     if outcome.status == "undecidable":
         status = "undecidable"
         blanks = [t for t in (*outcome.lhs.blanks, *outcome.rhs.blanks) if not t.startswith("fact:")]
@@ -139,14 +161,94 @@ def run_cross_year(previous: Report, current: Report) -> list[Finding]:
 
 def _run(report: Report, fmt: Format, *, cross_year: bool) -> list[Finding]:
     out: list[Finding] = []
+    evaluated: list[tuple[Rule, Check, Outcome]] = []
     for rule in RULES:
         if rule.checks is None or (rule.kind == "cross-year") != cross_year:
             continue
         for check in rule.checks(fmt, report):
-            outcome = evaluate(check, report)
-            if outcome.status in ("fail", "undecidable"):
-                out.append(finding(rule, check, outcome, fmt))
+            evaluated.append((rule, check, evaluate(check, report)))
+    suggestion = _suggest(report, evaluated) if not cross_year else None
+    for rule, check, outcome in evaluated:
+        if outcome.status in ("fail", "undecidable"):
+            f = finding(rule, check, outcome, fmt)
+            _check_original(f, report, fmt, suggestion)
+            out.append(f)
     return out
+
+
+# ---- scans: findings that rest on what OCR may have misread ---------------------------------------
+
+
+def _check_original(f: Finding, report: Report, fmt: Format, suggestion: tuple[str, Number] | None) -> None:
+    """A failure resting on an uncertain OCR cell, or one a single OCR cell's other value would mend,
+    is not an error of the report until the cell is compared with the original: it says so instead."""
+    if f.status != "fail":
+        return
+    cells = [report.cells[c] for c in f.cells if c in report.cells]
+    suggested = suggestion if suggestion and suggestion[0] in f.cells else None
+    if not (any(c.uncertain for c in cells) or suggested):
+        return
+    f.status = "check_original"
+    if f.severity == "error":
+        f.severity = "warning"
+    zh, en = f"需核对原件：{f.message}", f"Check against the original: {f.message_en}"
+    if suggested:
+        cid, value = suggested
+        f.suggested = {cid: value}
+        read = report.cells[cid].raw
+        label = fmt.cell_label(cid)
+        zh += f"；若“{label}”为 {_fmt_number(value)}（识别为 {read}），各项勾稽关系均成立"
+        en += f"; if {cid} is {_fmt_number(value)} (read as {read}), every identity holds"
+    f.message, f.message_en = zh, en
+
+
+def _solve(check: Check, outcome: Outcome, cid: str, value: Number) -> Number | None:
+    """The value of ``cid`` that makes the (complete, equality) check hold, or None."""
+    if check.op != "eq" or outcome.status != "fail":
+        return None
+    on_left, on_right = check.lhs.count(cid), check.rhs.count(cid)
+    if on_left == on_right:
+        return None
+    gap = outcome.rhs.known - outcome.lhs.known  # what the left side lacks
+    new = value + gap / (on_left - on_right)
+    if new < 0 or (isinstance(value, int) and abs(new - round(new)) > _EPS):
+        return None
+    return round(new) if isinstance(value, int) else new
+
+
+def _suggest(report: Report, evaluated: list[tuple[Rule, Check, Outcome]]) -> tuple[str, Number] | None:
+    """The one OCR-read cell value that makes every failing arithmetic identity hold and breaks none that
+    held, when exactly one exists; else None. Never applied: findings only mention it."""
+    failing = [(c, o) for r, c, o in evaluated if r.kind == "arithmetic" and o.status == "fail"]
+    if not failing or len(failing) > 12:
+        return None
+    candidates: set[tuple[str, Number]] = set()
+    for check, outcome in failing:
+        for cid in check.cells():
+            cell = report.cells.get(cid)
+            if cell is None or not cell.ocr or cell.value is None:
+                continue
+            new = _solve(check, outcome, cid, cell.value)
+            if new is not None and new != cell.value:
+                candidates.add((cid, new))
+    arithmetic = [(c, o.status) for r, c, o in evaluated if r.kind == "arithmetic"]
+    works = [(cid, new) for cid, new in sorted(candidates, key=str) if _mends(report, arithmetic, cid, new)]
+    return works[0] if len(works) == 1 else None
+
+
+def _mends(report: Report, checks: list[tuple[Check, str]], cid: str, new: Number) -> bool:
+    cell = report.cells[cid]
+    report.cells[cid] = Cell(new, cell.raw, cell.prov, confidence=cell.confidence)
+    try:
+        for check, before in checks:
+            if cid not in check.cells():
+                continue
+            after = evaluate(check, report).status
+            if after == "fail" or (before != "fail" and after != before):
+                return False
+        return True
+    finally:
+        report.cells[cid] = cell
 
 
 def format_of(report: Report) -> Format:

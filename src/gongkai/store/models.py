@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -44,7 +45,8 @@ class Agency(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    region_code: Mapped[str] = mapped_column(String(12), default="")  # "" when unknown, keeps UNIQUE strict
+    # "" when unknown, keeps UNIQUE strict; indexed for region filters (store.clauses.starts_with)
+    region_code: Mapped[str] = mapped_column(String(12), default="", index=True)
     kind: Mapped[str | None] = mapped_column(String(20))
     province: Mapped[str | None] = mapped_column(String(50))
     city: Mapped[str | None] = mapped_column(String(50))
@@ -58,6 +60,8 @@ class Report(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id", ondelete="CASCADE"), index=True)
     year: Mapped[int | None] = mapped_column(Integer, index=True)
+    # the review's current status (review.status.STATUSES), kept by store.reviews for cheap filters
+    review_status: Mapped[str] = mapped_column(String(20), default="pending")
 
 
 class ReportVersion(Base):
@@ -74,6 +78,8 @@ class ReportVersion(Base):
     signature_date: Mapped[str | None] = mapped_column(String(10))  # ISO date
     errors: Mapped[int] = mapped_column(Integer, default=0)
     warnings: Mapped[int] = mapped_column(Integer, default=0)
+    dismissed_errors: Mapped[int] = mapped_column(Integer, default=0)  # error findings a reviewer dismissed
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # ratios and key cells, for compare
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     meta: Mapped[dict[str, Any]] = mapped_column(JSON)  # agency provenance, sections, facts
@@ -112,6 +118,9 @@ class FindingRow(Base):
     message_en: Mapped[str] = mapped_column(Text, default="")
     basis: Mapped[str] = mapped_column(Text, default="")
     provenance: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    review: Mapped[str | None] = mapped_column(String(10))  # the latest decision: confirmed / dismissed
+    # {cell ID: value} the identities single out on a scan ("需核对原件"); never applied
+    suggested: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class SearchDoc(Base):
@@ -158,7 +167,40 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20), default="editor")
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), nullable=True)
+    region_code: Mapped[str] = mapped_column(String(12), default="")  # a reviewer's territory
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # bumped on logout, password change, role change and disable: older session cookies stop working
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ApiToken(Base):
+    """A script's credential (``Authorization: Bearer …``): only its SHA-256 is kept; ``read`` or
+    ``write`` scope; revoked tokens stay for the record."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class LoginThrottle(Base):
+    """Failed logins per account (``user:<name>``) or client address (``ip:<addr>``), shared by every
+    web worker: a lockout in one worker holds in all of them."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # since the last lockout or success
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)  # each doubles the next
+    until: Mapped[float] = mapped_column(Float, default=0.0)  # locked until (epoch seconds)
+    last: Mapped[float] = mapped_column(Float, default=0.0, index=True)
 
 
 class LedgerApplication(Base):
@@ -179,6 +221,50 @@ class LedgerApplication(Base):
     handler: Mapped[str] = mapped_column(String(100), default="")
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Art. 29 (desk/applicant.py); personal fields are blanked by the retention purge (purged_at set).
+    id_type: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    legal_rep: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    contact_person: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    address: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    postcode: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    email: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    info_title: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    info_number: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    form_wanted: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    delivery: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    purged_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class PortalAgency(Base):
+    """An agency that accepts applications through the public portal (/apply)."""
+
+    __tablename__ = "portal_agency"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), primary_key=True)
+    opened_by: Mapped[str] = mapped_column(String(100))
+    opened_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PortalSubmission(Base):
+    """An application submitted online, waiting for the agency to confirm it (Art. 31: the receipt date
+    of the online channel is the day both sides confirm); confirmed, it points at its ledger row."""
+
+    __tablename__ = "portal_submission"
+    __table_args__ = (UniqueConstraint("agency_id", "number", name="uq_portal_submission_agency_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    number: Mapped[str] = mapped_column(String(40), index=True)
+    code_hash: Mapped[str] = mapped_column(String(200))  # the private query code, Argon2-hashed
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # the application's fields as submitted
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # ID scan
+    attachment_type: Mapped[str] = mapped_column(String(40), default="")
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | confirmed | discarded
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_application.id"), nullable=True)
+    decided_by: Mapped[str] = mapped_column(String(100), default="")
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class LedgerEvent(Base):
@@ -226,7 +312,156 @@ class CalendarDay(Base):
     added_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class FindingDecision(Base):
+    """A reviewer's decision on one finding; the history is kept, the latest row is the decision."""
+
+    __tablename__ = "finding_decision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("finding.id", ondelete="CASCADE"), index=True)
+    decision: Mapped[str] = mapped_column(String(10))  # confirmed | dismissed | reopened
+    reason: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CellNote(Base):
+    """A reviewer's note pinned to one cell of one report version."""
+
+    __tablename__ = "cell_note"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("report_version.id", ondelete="CASCADE"), index=True)
+    cell_id: Mapped[str] = mapped_column(String(60))
+    text: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ReviewStep(Base):
+    """One change of a report's review status (待审核 → 已审核无问题 / 需整改 → 已整改); append-only."""
+
+    __tablename__ = "review_step"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ExpectedAgency(Base):
+    """An agency a reviewer expects to publish (imported list), besides every agency seen in any year."""
+
+    __tablename__ = "expected_agency"
+    __table_args__ = (UniqueConstraint("name", "region_code", name="uq_expected_agency_name_region"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    region_code: Mapped[str] = mapped_column(String(12), default="")
+    kind: Mapped[str | None] = mapped_column(String(20))
+    added_by: Mapped[str] = mapped_column(String(100), default="")
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AuditEntry(Base):
+    """Every write made through the web or the CLI: who, what, when, before and after."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(60))
+    target: Mapped[str] = mapped_column(String(200))
+    before: Mapped[Any | None] = mapped_column(JSON)
+    after: Mapped[Any | None] = mapped_column(JSON)
+
+
 # Objects created by hand in the migration (FTS5 table and its shadow tables, PG's generated tsvector
-# column and its GIN index);
-# autogenerate/check must not see them as drift.
-MANUAL_OBJECTS_PREFIX = ("search_fts", "search_tsv", "ix_search_doc_tsv")
+# column and its GIN index, the covering index of tallies whose columns differ by dialect, the store
+# generation: a sequence on PostgreSQL, a one-row table on SQLite); autogenerate/check must not see them
+# as drift.
+MANUAL_OBJECTS_PREFIX = (
+    "search_fts",
+    "search_tsv",
+    "ix_search_doc_tsv",
+    "ix_report_version_light",
+    "store_generation",
+)
+
+
+# -- the collector (gongkai collect / watch) ---------------------------------------------------------
+
+
+class CrawlSite(Base):
+    """One row of a sites list: an agency and the page where it publishes its annual reports."""
+
+    __tablename__ = "crawl_site"
+    __table_args__ = (UniqueConstraint("agency", "url", name="uq_crawl_site_agency_url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency: Mapped[str] = mapped_column(String(200), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    host: Mapped[str] = mapped_column(String(255), default="")
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_run: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # ok | unreachable: how the site's entry page answered on the last run
+    last_state: Mapped[str | None] = mapped_column(String(20))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_en: Mapped[str | None] = mapped_column(Text)
+
+
+class FetchedDocument(Base):
+    """One content of one URL as fetched: a new row each time the URL's bytes change."""
+
+    __tablename__ = "fetched_document"
+    __table_args__ = (
+        UniqueConstraint("url", "sha256", name="uq_fetched_document_url_sha256"),
+        Index("ix_fetched_document_url", "url"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_site.id", ondelete="SET NULL"), index=True)
+    agency: Mapped[str] = mapped_column(String(200), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))  # page | attachment
+    page_url: Mapped[str | None] = mapped_column(Text)  # an attachment's report page
+    http_status: Mapped[int] = mapped_column(Integer)
+    headers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(String(64))
+    published: Mapped[dt.date | None] = mapped_column(Date)  # 发布日期 / 发布时间 / 成文日期 on the page
+    title: Mapped[str | None] = mapped_column(Text)
+    # first fetched with these bytes, and last seen unchanged
+    fetched_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    checked_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # ingested (a report version) | duplicate (same report as its attachment) | carrier (a page
+    # that only links the report) | failed (not readable as a report)
+    status: Mapped[str] = mapped_column(String(20))
+    version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("report_version.id", ondelete="SET NULL"), index=True
+    )
+    same_as: Mapped[int | None] = mapped_column(Integer)  # the fetched_document holding the same report
+    previous_id: Mapped[int | None] = mapped_column(Integer)  # this URL's content before, when it changed
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class CrawlError(Base):
+    """A URL that could not be fetched (unreachable host, 404, over the size cap, …)."""
+
+    __tablename__ = "crawl_error"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_site.id", ondelete="CASCADE"), index=True)
+    agency: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))  # entry | list | page | attachment
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str] = mapped_column(Text)
+    error_en: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..document import Provenance
-from ..report import Region, Report
+from ..ratios import summary
+from ..report import Region, Report, json_default
 from . import search
 
 CELL_COLUMNS = ("cell_id", "value", "raw", "unit", "stated_total", "confidence", "recovered", "provenance")
@@ -29,6 +30,7 @@ FINDING_COLUMNS = (
     "message_en",
     "basis",
     "provenance",
+    "suggested",
 )
 AGENCY_COLUMNS = ("name", "region_code", "kind", "province", "city", "county")
 
@@ -58,6 +60,7 @@ def version_values(r: Report) -> dict[str, Any]:
         "signature_date": r.signature_date.isoformat() if r.signature_date else None,
         "errors": sum(f.severity == "error" for f in fails),
         "warnings": sum(f.severity == "warning" for f in fails),
+        "summary": summary(r),
         "meta": meta,
     }
 
@@ -94,6 +97,7 @@ def finding_values(r: Report) -> list[tuple]:
             f.message_en,
             f.basis,
             prov_dict(f.where),
+            dict(f.suggested) if f.suggested else None,
         )
         for i, f in enumerate(r.findings)
     ]
@@ -127,10 +131,10 @@ class Prepared:
 
 
 def _json(v: Any) -> str:
-    return json.dumps(v)
+    return json.dumps(v, default=json_default)
 
 
 def prepare(r: Report) -> Prepared:
     cells = [(*c[:-1], _json(c[-1])) for c in cell_values(r)]
-    findings = [(*f[:5], _json(f[5]), *f[6:9], _json(f[9])) for f in finding_values(r)]
+    findings = [(*f[:5], _json(f[5]), *f[6:9], _json(f[9]), _json(f[10])) for f in finding_values(r)]
     return Prepared(agency_values(r), r.year, version_values(r), cells, findings, search_doc(r))

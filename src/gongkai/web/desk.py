@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
-from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from ..desk import access
+from ..desk.applicant import DETAIL_FIELDS, missing_text, normalise, redact
 from ..desk.checks import checked_report
 from ..desk.forms import (
     APPLICATION_FIELDS,
@@ -48,11 +50,11 @@ from ..desk.ledger import (
 from ..desk.tally import YearInputs
 from ..formats import format_for_year
 from ..store import Store
-from ..store.directory import agency_row, agency_rows, desk_agencies, user_row
 from ..store.ledger import Due, Ledger
 from ..writer import html_table, render, tables
-from .app import _check_csrf, _csrf
-from .desk_text import DESK_TEXT
+from .base import Id, Web, attachment
+from .csrf import check_csrf, csrf_token
+from .desk_text import DESK_TEXT, labels
 
 SOON_DAYS = 5  # 即将到期: due within this many working days
 FIRST_YEAR = 2019
@@ -64,7 +66,6 @@ DOWNLOADS = {
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_XLSX = 20 * 1024 * 1024
-Page = Callable[..., HTMLResponse]
 
 
 def _has(module: str) -> bool:
@@ -80,6 +81,18 @@ class ApplicationIn(BaseModel):
     applicant_id: str = ""
     request: str
     handler: str = ""
+    # Art. 29 (desk/applicant.py); blank ones are named in the 补正 the application then needs
+    id_type: str = ""
+    legal_rep: str = ""
+    contact_person: str = ""
+    phone: str = ""
+    address: str = ""
+    postcode: str = ""
+    email: str = ""
+    info_title: str = ""
+    info_number: str = ""
+    form_wanted: str = ""
+    delivery: str = ""
 
 
 class EventIn(BaseModel):
@@ -105,24 +118,19 @@ def _today(text: str | None) -> dt.date:
         raise HTTPException(422, "today 应为 YYYY-MM-DD") from e
 
 
-def _attachment(data: bytes, media: str, name: str) -> Response:
-    ascii_name = name.encode("ascii", "ignore").decode() or "download"
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-    return Response(data, media_type=media, headers={"Content-Disposition": disposition})
-
-
-def router(store: Store, page: Page) -> APIRouter:
-    """The desk's routes over ``store``; ``page`` renders a template with the workbench's context."""
+def router(web: Web) -> APIRouter:
+    """The desk's routes over the workbench's store, pages rendered with its context."""
     r = APIRouter()
+    store, page = web.store, web.page
     ledger = Ledger(store)
     letters_on, excel_on = _has("letters"), _has("excel")
 
     # ---- who is asking --------------------------------------------------------------------------
 
     def current(request: Request, api: bool) -> dict[str, Any]:
-        """The logged-in account as it is now; anonymous → login redirect (pages) or 401 (API)."""
-        sess = request.session.get("user")
-        row = user_row(store, sess["id"]) if sess and "id" in sess else None
+        """The logged-in account as it is now (web.user: a disabled account, an ended session or a
+        revoked token count as anonymous); anonymous → login redirect (pages) or 401 (API)."""
+        row = web.user(request)
         if row is None:
             if api:
                 raise HTTPException(401, "请先登录")
@@ -133,13 +141,13 @@ def router(store: Store, page: Page) -> APIRouter:
         return row
 
     def home(user: dict[str, Any]) -> dict[str, Any] | None:
-        return agency_row(store, user["agency_id"]) if user.get("agency_id") is not None else None
+        return store.agencies.get(user["agency_id"]) if user.get("agency_id") is not None else None
 
     def agency_for(
         request: Request, agency_id: int, *, api: bool = False, write: bool = False
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         user = current(request, api)
-        agency = agency_row(store, agency_id)
+        agency = store.agencies.get(agency_id)
         if agency is None:
             raise HTTPException(404, f"没有编号为{agency_id}的机关")
         if not access.can_read(user, agency, home(user)):
@@ -149,9 +157,7 @@ def router(store: Store, page: Page) -> APIRouter:
         return user, agency
 
     def check_token(request: Request, form_token: str | None = None) -> None:
-        _check_csrf(
-            request, form_token if form_token is not None else request.headers.get("x-csrf-token", "")
-        )
+        check_csrf(request, form_token)
 
     def application_in(agency_id: int, app_id: int) -> tuple[Application, list[Event]]:
         try:
@@ -163,11 +169,15 @@ def router(store: Store, page: Page) -> APIRouter:
 
     def render_page(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
         ctx.setdefault("can_write", False)
+        agency = ctx.get("agency")
+        if isinstance(agency, dict) and "id" in agency and "pending_n" not in ctx:
+            ctx["pending_n"] = len(ledger.submissions([agency["id"]]))
         return page(
             request,
             name,
             status_code=status_code,
             d=DESK_TEXT[_lang(request)],
+            lb=labels(_lang(request)),
             letters_on=letters_on,
             excel_on=excel_on,
             **ctx,
@@ -175,13 +185,24 @@ def router(store: Store, page: Page) -> APIRouter:
 
     # ---- views over the ledger -----------------------------------------------------------------
 
-    def rows(agency_id: int, q: str, dues: list[Due]) -> list[dict[str, Any]]:
+    def rows(agency_id: int, q: str, dues: list[Due], personal: bool = False) -> list[dict[str, Any]]:
+        """The ledger's rows; ID numbers and phones masked unless ``personal`` (the agency's own staff)."""
         due = {x.app.id: x for x in dues}
         return [
-            _row(app, events, due.get(app.id))
+            _row(app if personal else redact(app), events, due.get(app.id))
             for app, events in ledger.applications([agency_id])
-            if _matches(app, q)
+            if _matches(app, q, personal)
         ]
+
+    def viewed(user: dict[str, Any], app: Application, via: str, personal: bool) -> None:
+        """The access log: every view of an application's personal data (masked or not)."""
+        store.audit.record(
+            user["username"],
+            "personal.view",
+            f"application {app.id}",
+            None,
+            {"via": via, "masked": not personal},
+        )
 
     def due_view(agency_id: int, view: str, today: dt.date, q: str = "") -> list[Due]:
         return _pick(ledger.open_deadlines([agency_id], today), view, q)
@@ -196,6 +217,7 @@ def router(store: Store, page: Page) -> APIRouter:
             mine = ledger.open_deadlines([a["id"]])
             a["open"] = len(mine)
             a["overdue"] = sum(1 for x in mine if x.days_left is not None and x.days_left < 0)
+            a["pending"] = len(ledger.submissions([a["id"]]))
         return render_page(request, "desk_home.html", agencies=listed, q=q, admin=user["role"] == "admin")
 
     @r.get("/desk/calendar", response_class=HTMLResponse)
@@ -224,7 +246,7 @@ def router(store: Store, page: Page) -> APIRouter:
 
     @r.get("/desk/{agency_id}", response_class=HTMLResponse)
     def ledger_page(
-        request: Request, agency_id: int, q: str = "", view: str = "all", today: str | None = None
+        request: Request, agency_id: Id, q: str = "", view: str = "all", today: str | None = None
     ) -> HTMLResponse:
         user, agency = agency_for(request, agency_id)
         day = _today(today)
@@ -239,17 +261,18 @@ def router(store: Store, page: Page) -> APIRouter:
         }
         ctx["rows"], ctx["dues"], ctx["groups"] = None, None, None
         if view in ("soon", "overdue", "handler"):
-            ctx["dues"] = _pick(dues, "all" if view == "handler" else view, q)
+            personal = access.sees_personal(user, agency)
+            ctx["dues"] = _pick(dues, "all" if view == "handler" else view, q, personal)
             ctx["groups"] = _by_handler(ctx["dues"]) if view == "handler" else None
             received = {x.app.received.year for x in dues}
         else:
-            ctx["view"], ctx["rows"] = "all", rows(agency_id, q, dues)
+            ctx["view"], ctx["rows"] = "all", rows(agency_id, q, dues, access.sees_personal(user, agency))
             received = {x["app"].received.year for x in ctx["rows"]}
         ctx["years"] = sorted(y for y in received | {day.year - 1, day.year} if y >= FIRST_YEAR)
         return render_page(request, "desk_ledger.html", **ctx)
 
     @r.get("/desk/{agency_id}/register", response_class=HTMLResponse)
-    def register_form(request: Request, agency_id: int) -> HTMLResponse:
+    def register_form(request: Request, agency_id: Id) -> HTMLResponse:
         user, agency = agency_for(request, agency_id, write=True)
         today = dt.date.today()
         values = {"received": today.isoformat(), "handler": user["username"], "channel": "online"}
@@ -257,7 +280,7 @@ def router(store: Store, page: Page) -> APIRouter:
         return render_page(request, "desk_register.html", **_register_ctx(agency, values), error="")
 
     @r.post("/desk/{agency_id}/register", response_class=HTMLResponse)
-    async def register(request: Request, agency_id: int) -> Response:
+    async def register(request: Request, agency_id: Id) -> Response:
         user, agency = agency_for(request, agency_id, write=True)
         form = await request.form()
         check_token(request, str(form.get("csrf", "")))
@@ -271,12 +294,14 @@ def router(store: Store, page: Page) -> APIRouter:
         return RedirectResponse(f"/desk/{agency_id}/applications/{app_id}{_suffix(request)}", 303)
 
     @r.get("/desk/{agency_id}/applications/{app_id}", response_class=HTMLResponse)
-    def application_page(request: Request, agency_id: int, app_id: int) -> HTMLResponse:
+    def application_page(request: Request, agency_id: Id, app_id: Id) -> HTMLResponse:
         user, agency = agency_for(request, agency_id)
-        return render_page(request, "desk_application.html", **app_ctx(user, agency, app_id), error="")
+        return render_page(
+            request, "desk_application.html", **app_ctx(user, agency, app_id, _lang(request)), error=""
+        )
 
     @r.post("/desk/{agency_id}/applications/{app_id}/events", response_class=HTMLResponse)
-    async def add_event(request: Request, agency_id: int, app_id: int) -> Response:
+    async def add_event(request: Request, agency_id: Id, app_id: Id) -> Response:
         user, agency = agency_for(request, agency_id, write=True)
         form = await request.form()
         check_token(request, str(form.get("csrf", "")))
@@ -286,20 +311,36 @@ def router(store: Store, page: Page) -> APIRouter:
             ev = event_from(str(form.get("kind", "")), str(form.get("date", "")), user["username"], data)
             ledger.append(app_id, ev)
         except LedgerError as e:
-            ctx = app_ctx(user, agency, app_id)
+            ctx = app_ctx(user, agency, app_id, _lang(request))
             return render_page(request, "desk_application.html", 422, **ctx, error=str(e))
         return RedirectResponse(f"/desk/{agency_id}/applications/{app_id}{_suffix(request)}", 303)
 
-    def app_ctx(user: dict[str, Any], agency: dict[str, Any], app_id: int) -> dict[str, Any]:
+    def app_ctx(
+        user: dict[str, Any], agency: dict[str, Any], app_id: int, lang: str = "zh"
+    ) -> dict[str, Any]:
         app, events = application_in(agency["id"], app_id)
         cal = ledger.calendar()
         state = fold(app, events)
         same = ledger.repeats(app_id) if state.status == "open" else []
+        personal = access.sees_personal(user, agency)
+        viewed(user, app, "desk page", personal)
+        # Art. 29 elements missing and no 补正 yet: the one-time notice, pre-filled with what is missing.
+        lacking = (
+            app.missing()
+            if state.status == "open" and not (state.corrections or state.correction_pending)
+            else []
+        )
+        sub = ledger.submission_of(app_id)
         return {
             "agency": agency,
-            "app": app,
+            "app": app if personal else redact(app),
+            "personal": personal,
+            "missing": lacking,
+            "what": missing_text(lacking) if lacking else "",
+            "scan": sub is not None and bool(sub.get("attachment")),
+            "sub": sub,
             "events": [
-                {"e": e, "details": describe(e), "letter": e.kind in LETTERS and bool(e.document_no)}
+                {"e": e, "details": _describe(e, lang), "letter": e.kind in LETTERS and bool(e.document_no)}
                 for e in events
             ],
             "state": state,
@@ -312,6 +353,7 @@ def router(store: Store, page: Page) -> APIRouter:
             "fields": FIELDS,
             "needs": {k: list(v[1]) for k, v in EVENTS.items()},
             "suggest": DUPLICATE if same else "",
+            "suggest_kind": "correction_sent" if lacking else ("answered" if same else ""),
             "today": max(dt.date.today(), app.received).isoformat(),
             "can_write": access.can_write(user, agency),
             "channels": CHANNELS,
@@ -321,7 +363,7 @@ def router(store: Store, page: Page) -> APIRouter:
     if letters_on:
 
         @r.get("/desk/{agency_id}/applications/{app_id}/letters/{seq}")
-        def letter(request: Request, agency_id: int, app_id: int, seq: int) -> Response:
+        def letter(request: Request, agency_id: Id, app_id: Id, seq: Id) -> Response:
             from ..desk.letters import LetterError, letter_filename, render_letter
 
             agency_for(request, agency_id)
@@ -333,12 +375,113 @@ def router(store: Store, page: Page) -> APIRouter:
                 data = render_letter(app, events, seq, ledger.agency(agency_id), cal=ledger.calendar())
             except LetterError as e:
                 raise HTTPException(404, str(e)) from e
-            return _attachment(data, DOWNLOADS["docx"], letter_filename(app, event))
+            return attachment(data, DOWNLOADS["docx"], letter_filename(app, event))
+
+    @r.post("/desk/{agency_id}/applications/{app_id}/details", response_class=HTMLResponse)
+    async def update_details(request: Request, agency_id: Id, app_id: Id) -> Response:
+        """Complete the applicant's Art. 29 details (what a 补正 supplied); audited with before/after."""
+        user, agency = agency_for(request, agency_id, write=True)
+        form = await request.form()
+        check_token(request, str(form.get("csrf", "")))
+        app, _ = application_in(agency_id, app_id)
+        sent = {k: str(form.get(k, "")).strip() for k in ("applicant_id", *DETAIL_FIELDS) if k in form}
+        try:
+            checked = normalise(app.applicant_type, app.details() | {"applicant_id": app.applicant_id} | sent)
+            changed = {k: checked[k] for k in checked if checked[k] != getattr(app, k)}
+            if changed:
+                ledger.update_details(app_id, changed, user["username"])
+        except LedgerError as e:
+            ctx = app_ctx(user, agency, app_id, _lang(request))
+            return render_page(request, "desk_application.html", 422, **ctx, error=str(e))
+        return RedirectResponse(f"/desk/{agency_id}/applications/{app_id}{_suffix(request)}", 303)
+
+    # ---- online applications awaiting confirmation (Art. 31: received when both sides confirm) ------
+
+    def pending_rows(agency_id: int, personal: bool, today: dt.date) -> list[dict[str, Any]]:
+        cal = ledger.calendar()
+        out = []
+        for sub in ledger.submissions([agency_id]):
+            data = sub["data"]
+            app = _draft(sub, "", today)
+            since = sub["submitted_at"].date()
+            out.append(
+                {
+                    "sub": sub,
+                    "app": app if personal else redact(app),
+                    "missing": data.get("missing", []),
+                    "waiting": _workdays_between_safe(cal, since, today),
+                }
+            )
+        return out
+
+    @r.get("/desk/{agency_id}/pending", response_class=HTMLResponse)
+    def pending_page(request: Request, agency_id: Id, today: str | None = None) -> HTMLResponse:
+        user, agency = agency_for(request, agency_id)
+        day = _today(today)
+        personal = access.sees_personal(user, agency)
+        items = pending_rows(agency_id, personal, day)
+        for x in items:
+            store.audit.record(
+                user["username"],
+                "personal.view",
+                f"submission {x['sub']['number']}",
+                None,
+                {"masked": not personal},
+            )
+        ctx = {"agency": agency, "items": items, "today": day, "can_write": access.can_write(user, agency)}
+        return render_page(request, "desk_pending.html", **ctx, confirm_days=CONFIRM_DAYS, error="")
+
+    @r.post("/desk/{agency_id}/pending/{sub_id}", response_class=HTMLResponse)
+    async def pending_decide(request: Request, agency_id: Id, sub_id: Id) -> Response:
+        user, agency = agency_for(request, agency_id, write=True)
+        form = await request.form()
+        check_token(request, str(form.get("csrf", "")))
+        try:
+            sub = ledger.submission(sub_id)
+            if sub["agency_id"] != agency_id:
+                raise HTTPException(404, "该机关没有这项网上申请")
+            if form.get("action") == "discard":
+                reason = str(form.get("reason", "")).strip()[:200]
+                if not reason:
+                    raise LedgerError("请说明不予确认的理由")
+                ledger.discard(sub_id, user["username"], reason)
+                return RedirectResponse(f"/desk/{agency_id}/pending{_suffix(request)}", 303)
+            day = parse_date(str(form.get("date", "")), "确认日期")
+            if day > dt.date.today():
+                raise LedgerError("确认日期不能晚于今天")
+            handler = str(form.get("handler", "")).strip() or user["username"]
+            app = application_from(agency["name"], _draft_values(sub, handler, day))
+            app_id = ledger.confirm(sub_id, app, user["username"])
+        except LedgerError as e:
+            ctx = {"agency": agency, "can_write": True, "today": dt.date.today()}
+            items = pending_rows(agency_id, access.sees_personal(user, agency), dt.date.today())
+            return render_page(
+                request, "desk_pending.html", 422, **ctx, items=items, confirm_days=CONFIRM_DAYS, error=str(e)
+            )
+        return RedirectResponse(f"/desk/{agency_id}/applications/{app_id}{_suffix(request)}", 303)
+
+    @r.get("/desk/{agency_id}/submissions/{sub_id}/scan")
+    def scan(request: Request, agency_id: Id, sub_id: Id) -> Response:
+        """The applicant's ID scan: the agency's own staff only, logged."""
+        user, agency = agency_for(request, agency_id)
+        if not access.sees_personal(user, agency):
+            raise HTTPException(403, "只有本机关工作人员可以查看身份证明")
+        try:
+            sub = ledger.submission(sub_id)
+        except LedgerError as e:
+            raise HTTPException(404, str(e)) from e
+        if sub["agency_id"] != agency_id or not sub["attachment"]:
+            raise HTTPException(404, "没有身份证明扫描件")
+        store.audit.record(user["username"], "personal.view", f"submission {sub['number']} scan")
+        ext = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}.get(
+            sub["attachment_type"], "bin"
+        )
+        return attachment(sub["attachment"], sub["attachment_type"], f"{sub['number']}-id.{ext}")
 
     # ---- the annual report ---------------------------------------------------------------------
 
     @r.get("/desk/{agency_id}/report/{year}", response_class=HTMLResponse)
-    def report_page(request: Request, agency_id: int, year: int) -> HTMLResponse:
+    def report_page(request: Request, agency_id: Id, year: Id) -> HTMLResponse:
         user, agency = agency_for(request, agency_id)
         _check_year(year)
         ctx = _report_ctx(ledger, agency_id, year)
@@ -347,7 +490,7 @@ def router(store: Store, page: Page) -> APIRouter:
         )
 
     @r.post("/desk/{agency_id}/report/{year}", response_class=HTMLResponse)
-    async def report_inputs(request: Request, agency_id: int, year: int) -> Response:
+    async def report_inputs(request: Request, agency_id: Id, year: Id) -> Response:
         user, _ = agency_for(request, agency_id, write=True)
         _check_year(year)
         form = await request.form()
@@ -361,35 +504,46 @@ def router(store: Store, page: Page) -> APIRouter:
         return RedirectResponse(f"/desk/{agency_id}/report/{year}{_suffix(request)}", 303)
 
     @r.get("/desk/{agency_id}/report/{year}/{fmt}")
-    def report_download(request: Request, agency_id: int, year: int, fmt: str) -> Response:
+    def report_download(request: Request, agency_id: Id, year: Id, fmt: str) -> Response:
         agency_for(request, agency_id)
         _check_year(year)
         if fmt not in DOWNLOADS:
             raise HTTPException(404, f"格式须为 {'、'.join(DOWNLOADS)}")
         report = ledger.report(agency_id, year)
         name = f"{report.agency.name}{year}年政府信息公开工作年度报告.{fmt}"
-        return _attachment(render(report, fmt), DOWNLOADS[fmt], name)
+        return attachment(render(report, fmt), DOWNLOADS[fmt], name)
 
     # ---- Excel -----------------------------------------------------------------------------------
 
     if excel_on:
 
         @r.get("/desk/{agency_id}/export.xlsx")
-        def export_xlsx(request: Request, agency_id: int) -> Response:
+        def export_xlsx(request: Request, agency_id: Id) -> Response:
             from ..desk.excel import export_ledger
 
-            _, agency = agency_for(request, agency_id)
-            data = export_ledger(ledger.applications([agency_id]), cal=ledger.calendar())
-            return _attachment(data, XLSX, f"{agency['name']}台账.xlsx")
+            user, agency = agency_for(request, agency_id)
+            items = ledger.applications([agency_id])
+            personal = access.sees_personal(user, agency)
+            if not personal:  # leaving the agency: redacted
+                items = [(redact(a), ev) for a, ev in items]
+            store.audit.record(
+                user["username"],
+                "personal.view",
+                f"agency {agency_id} export",
+                None,
+                {"masked": not personal},
+            )
+            data = export_ledger(items, cal=ledger.calendar())
+            return attachment(data, XLSX, f"{agency['name']}台账.xlsx")
 
         @r.get("/desk/{agency_id}/import", response_class=HTMLResponse)
-        def import_form(request: Request, agency_id: int) -> HTMLResponse:
+        def import_form(request: Request, agency_id: Id) -> HTMLResponse:
             _, agency = agency_for(request, agency_id, write=True)
             ctx = {"agency": agency, "errors": [], "error": "", "mapping": "", "can_write": True}
             return render_page(request, "desk_import.html", **ctx)
 
         @r.post("/desk/{agency_id}/import", response_class=HTMLResponse)
-        async def import_xlsx(request: Request, agency_id: int) -> Response:
+        async def import_xlsx(request: Request, agency_id: Id) -> Response:
             from ..desk.excel import ExcelImportError, import_ledger
 
             user, agency = agency_for(request, agency_id, write=True)
@@ -405,7 +559,10 @@ def router(store: Store, page: Page) -> APIRouter:
                 return render_page(request, "desk_import.html", 413, **ctx, errors=[], error="文件过大")
             try:
                 mapping = _mapping(mapping_text)
-                n = import_ledger(ledger, data, agency_id, user["username"], mapping or None)
+                # parsing a workbook takes seconds: in a thread, so other requests go on meanwhile
+                n = await run_in_threadpool(
+                    import_ledger, ledger, data, agency_id, user["username"], mapping or None
+                )
             except ExcelImportError as e:
                 return render_page(request, "desk_import.html", 422, **ctx, errors=e.errors, error=str(e))
             except (ValueError, LedgerError) as e:
@@ -419,7 +576,10 @@ def router(store: Store, page: Page) -> APIRouter:
     def api_session(request: Request) -> dict[str, Any]:
         """Who is logged in, and the CSRF token every write must send as X-CSRF-Token."""
         user = current(request, api=True)
-        return {"user": {k: user[k] for k in ("id", "username", "role", "agency_id")}, "csrf": _csrf(request)}
+        return {
+            "user": {k: user[k] for k in ("id", "username", "role", "agency_id")},
+            "csrf": csrf_token(request),
+        }
 
     @r.get("/api/desk/agencies")
     def api_agencies(request: Request, q: str = "") -> list[dict[str, Any]]:
@@ -428,13 +588,14 @@ def router(store: Store, page: Page) -> APIRouter:
 
     @r.get("/api/desk/{agency_id}/applications")
     def api_applications(
-        request: Request, agency_id: int, q: str = "", today: str | None = None
+        request: Request, agency_id: Id, q: str = "", today: str | None = None
     ) -> list[dict[str, Any]]:
-        agency_for(request, agency_id, api=True)
-        return [_json_row(x) for x in rows(agency_id, q, ledger.open_deadlines([agency_id], _today(today)))]
+        user, agency = agency_for(request, agency_id, api=True)
+        dues = ledger.open_deadlines([agency_id], _today(today))
+        return [_json_row(x) for x in rows(agency_id, q, dues, access.sees_personal(user, agency))]
 
     @r.post("/api/desk/{agency_id}/applications", status_code=201)
-    def api_register(request: Request, agency_id: int, body: ApplicationIn) -> dict[str, Any]:
+    def api_register(request: Request, agency_id: Id, body: ApplicationIn) -> dict[str, Any]:
         user, agency = agency_for(request, agency_id, api=True, write=True)
         check_token(request)
         values = body.model_dump()
@@ -446,19 +607,21 @@ def router(store: Store, page: Page) -> APIRouter:
             app_id = ledger.register(app, user["username"], agency_id=agency_id)
         except LedgerError as e:
             raise HTTPException(422, str(e)) from e
-        return api_get(agency_id, app_id)
+        return api_get(agency_id, app_id, user, agency)
 
     @r.get("/api/desk/{agency_id}/applications/{app_id}")
-    def api_application(request: Request, agency_id: int, app_id: int) -> dict[str, Any]:
-        agency_for(request, agency_id, api=True)
-        return api_get(agency_id, app_id)
+    def api_application(request: Request, agency_id: Id, app_id: Id) -> dict[str, Any]:
+        user, agency = agency_for(request, agency_id, api=True)
+        return api_get(agency_id, app_id, user, agency)
 
-    def api_get(agency_id: int, app_id: int) -> dict[str, Any]:
+    def api_get(agency_id: int, app_id: int, user: dict[str, Any], agency: dict[str, Any]) -> dict[str, Any]:
         app, events = application_in(agency_id, app_id)
         cal = ledger.calendar()
         state = fold(app, events)
         d = deadline(cal, app, state)
-        out = _json_app(app)
+        personal = access.sees_personal(user, agency)
+        viewed(user, app, "api", personal)
+        out = _json_app(app if personal else redact(app))
         out |= {
             "status": state.status,
             "outcome": state.outcome,
@@ -476,7 +639,7 @@ def router(store: Store, page: Page) -> APIRouter:
         return out
 
     @r.post("/api/desk/{agency_id}/applications/{app_id}/events", status_code=201)
-    def api_event(request: Request, agency_id: int, app_id: int, body: EventIn) -> dict[str, Any]:
+    def api_event(request: Request, agency_id: Id, app_id: Id, body: EventIn) -> dict[str, Any]:
         user, _ = agency_for(request, agency_id, api=True, write=True)
         check_token(request)
         application_in(agency_id, app_id)
@@ -488,18 +651,56 @@ def router(store: Store, page: Page) -> APIRouter:
 
     @r.get("/api/desk/{agency_id}/due")
     def api_due(
-        request: Request, agency_id: int, view: str = "all", today: str | None = None
+        request: Request, agency_id: Id, view: str = "all", today: str | None = None
     ) -> dict[str, Any]:
-        agency_for(request, agency_id, api=True)
+        user, agency = agency_for(request, agency_id, api=True)
         if view not in ("all", "soon", "overdue", "handler"):
             raise HTTPException(422, "view 须为 all、soon、overdue 或 handler")
         items = due_view(agency_id, "all" if view == "handler" else view, _today(today))
+        if not access.sees_personal(user, agency):
+            items = [replace(x, app=redact(x.app)) for x in items]
         if view == "handler":
             return {"view": view, "handlers": {h: [_json_due(x) for x in xs] for h, xs in _by_handler(items)}}
         return {"view": view, "items": [_json_due(x) for x in items]}
 
+    @r.get("/api/desk/{agency_id}/pending")
+    def api_pending(request: Request, agency_id: Id, today: str | None = None) -> list[dict[str, Any]]:
+        """Online requests awaiting confirmation, oldest first (masked for anyone outside the agency)."""
+        user, agency = agency_for(request, agency_id, api=True)
+        personal = access.sees_personal(user, agency)
+        out = []
+        for x in pending_rows(agency_id, personal, _today(today)):
+            store.audit.record(
+                user["username"],
+                "personal.view",
+                f"submission {x['sub']['number']}",
+                None,
+                {"masked": not personal},
+            )
+            app = _json_app(x["app"])
+            out.append(
+                {
+                    k: app[k]
+                    for k in (
+                        "number",
+                        "applicant_type",
+                        "applicant",
+                        "applicant_id",
+                        "request",
+                        *DETAIL_FIELDS,
+                    )
+                }
+                | {
+                    "id": x["sub"]["id"],
+                    "submitted_at": x["sub"]["submitted_at"].isoformat(),
+                    "waiting_workdays": x["waiting"],
+                    "missing": x["missing"],
+                }
+            )
+        return out
+
     @r.get("/api/desk/{agency_id}/report/{year}")
-    def api_report(request: Request, agency_id: int, year: int) -> dict[str, Any]:
+    def api_report(request: Request, agency_id: Id, year: Id) -> dict[str, Any]:
         agency_for(request, agency_id, api=True)
         _check_year(year)
         return checked_report(ledger, agency_id, year).as_dict()
@@ -508,6 +709,49 @@ def router(store: Store, page: Page) -> APIRouter:
 
 
 # ---- helpers (no request state) ------------------------------------------------------------------
+
+CONFIRM_DAYS = 1  # the desk's own target: confirm an online request within a working day of its arrival
+
+
+def _draft_values(sub: dict[str, Any], handler: str, received: dt.date) -> dict[str, Any]:
+    """The register form's values for an online submission confirmed on ``received``."""
+    data = {k: v for k, v in sub["data"].items() if k != "missing"}
+    request = data.get("request") or "；".join(
+        x for x in (data.get("info_title"), data.get("info_number")) if x
+    )
+    return data | {
+        "number": sub["number"],
+        "channel": "online",
+        "received": received,
+        "handler": handler,
+        "request": request,
+    }
+
+
+def _draft(sub: dict[str, Any], handler: str, received: dt.date) -> Application:
+    """The application a submission would become (unchecked: for display)."""
+    v = _draft_values(sub, handler, received)
+    return Application(
+        agency="",
+        number=v["number"],
+        channel="online",
+        received=received,
+        applicant_type=v.get("applicant_type", ""),
+        applicant=v.get("applicant", ""),
+        request=v.get("request", ""),
+        handler=handler,
+        applicant_id=v.get("applicant_id", ""),
+        **{k: str(v.get(k) or "") for k in DETAIL_FIELDS},
+    )
+
+
+def _workdays_between_safe(cal: Any, start: dt.date, end: dt.date) -> int | None:
+    """Working days after ``start`` up to ``end`` (None across a year without a schedule)."""
+    try:
+        return sum(1 for i in range(1, (end - start).days + 1) if cal.is_workday(start + dt.timedelta(i)))
+    except Exception:
+        return None
+
 
 _REGISTER_FIELDS = APPLICATION_FIELDS
 
@@ -522,16 +766,17 @@ def _msg(e: Exception) -> str:
     return str(e.args[0]) if e.args else str(e)
 
 
-def _matches(app: Application, q: str) -> bool:
-    """The ledger search: the text anywhere in the number, applicant, ID number, request or handler."""
+def _matches(app: Application, q: str, personal: bool = True) -> bool:
+    """The ledger search: the text anywhere in the number, applicant, ID number (for the agency's own
+    staff: nobody else may probe for an ID number), request or handler."""
     q = q.strip().lower()
-    fields = (app.number, app.applicant, app.applicant_id, app.request, app.handler)
+    fields = (app.number, app.applicant, app.applicant_id if personal else "", app.request, app.handler)
     return not q or any(q in (v or "").lower() for v in fields)
 
 
-def _pick(items: list[Due], view: str, q: str = "") -> list[Due]:
+def _pick(items: list[Due], view: str, q: str = "", personal: bool = True) -> list[Due]:
     """即将到期 (due within SOON_DAYS working days), 已逾期, or every open application; searched."""
-    items = [x for x in items if _matches(x.app, q)]
+    items = [x for x in items if _matches(x.app, q, personal)]
     if view == "soon":
         return [x for x in items if x.days_left is not None and 0 <= x.days_left <= SOON_DAYS]
     if view == "overdue":
@@ -542,12 +787,12 @@ def _pick(items: list[Due], view: str, q: str = "") -> list[Due]:
 def _listed(store: Store, user: dict[str, Any], home: dict[str, Any] | None, q: str) -> list[dict[str, Any]]:
     """The agencies the desk home lists: those with a ledger or desk accounts the user may read; an
     admin may also search every agency by name."""
-    found = desk_agencies(store)
+    found = store.agencies.with_desk()
     if q:
         found = [a for a in found if q in a["name"]]
         if user["role"] == "admin":
             known = {a["id"] for a in found}
-            found += [a | {"applications": 0} for a in agency_rows(store, name=q) if a["id"] not in known]
+            found += [a | {"applications": 0} for a in store.agencies.rows(name=q) if a["id"] not in known]
     return access.readable(user, found, home)  # type: ignore[return-value]
 
 
@@ -557,6 +802,7 @@ def _row(app: Application, events: list[Event], due: Due | None) -> dict[str, An
         "app": app,
         "status": status_text(s),
         "outcome": OUTCOMES.get(s.outcome or "", ""),
+        "outcome_id": s.outcome or "",
         "answered": s.answered,
         "due": due,
     }
@@ -684,7 +930,19 @@ def _json_app(app: Application) -> dict[str, Any]:
         "applicant_id": app.applicant_id,
         "request": app.request,
         "handler": app.handler,
+        **app.details(),
+        "missing": app.missing(),
+        "purged": app.purged,
     }
+
+
+def _describe(e: Event, lang: str) -> str:
+    """One line for an event's data in ``lang`` (coded values by their label)."""
+    if lang != "en":
+        return describe(e)
+    lb = labels("en")
+    coded = {"outcome": lb["outcomes"], "case_kind": lb["case_kinds"], "result": lb["case_results"]}
+    return "; ".join(f"{lb['fields'].get(k, k)}: {coded.get(k, {}).get(v, v)}" for k, v in e.data.items())
 
 
 def _json_event(e: Event) -> dict[str, Any]:

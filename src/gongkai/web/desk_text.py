@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 DESK_TEXT: dict[str, dict[str, str]] = {
     "zh": {
         "desk": "依申请公开台账",
@@ -63,6 +65,33 @@ DESK_TEXT: dict[str, dict[str, str]] = {
         "imported": "已导入",
         "upload": "上传",
         "answered_late": "超期答复",
+        "pending": "网上申请待确认",
+        "pending_rule": "依条例第三十一条，互联网渠道的申请以双方确认之日为收到申请之日：确认后答复期限才开始计算。"
+        "请在收到后1个工作日内确认；超过的标红。",
+        "submitted": "提交时间",
+        "waiting": "已等待（工作日）",
+        "phone": "联系电话",
+        "missing": "缺少（第二十九条）",
+        "confirm": "确认受理",
+        "confirmed_on": "确认日期",
+        "discard": "不予确认",
+        "discard_reason": "理由",
+        "scan": "证件扫描件",
+        "applicant_details": "申请人与所需信息",
+        "id_type": "证件类型",
+        "legal_rep": "法定代表人",
+        "contact_person": "联系人",
+        "email": "电子邮箱",
+        "address": "通信地址",
+        "postcode": "邮政编码",
+        "info_title": "信息名称",
+        "info_number": "文号",
+        "form_wanted": "提供形式",
+        "delivery": "获取方式",
+        "missing_notice": "申请缺少条例第二十九条要求的内容，应一次性告知补正（第三十条，收到申请之日起7个工作日内）：",
+        "update_details": "补充申请信息",
+        "masked": "证件号码、电话等个人信息已遮蔽：只有本机关工作人员可以查看。",
+        "purged": "个人信息已按保存期限清除。",
     },
     "en": {
         "desk": "Application ledger",
@@ -124,5 +153,300 @@ DESK_TEXT: dict[str, dict[str, str]] = {
         "imported": "imported",
         "upload": "Upload",
         "answered_late": "answered late",
+        "pending": "Online requests to confirm",
+        "pending_rule": "Under Art. 31 a request made online is received on the day both sides confirm it: "
+        "the reply period starts on confirmation. Confirm within one working day; later ones are in red.",
+        "submitted": "submitted",
+        "waiting": "waiting (working days)",
+        "phone": "phone",
+        "missing": "missing (Art. 29)",
+        "confirm": "Confirm",
+        "confirmed_on": "confirmed on",
+        "discard": "Set aside",
+        "discard_reason": "reason",
+        "scan": "ID scan",
+        "applicant_details": "Applicant and information",
+        "id_type": "ID type",
+        "legal_rep": "legal representative",
+        "contact_person": "contact person",
+        "email": "email",
+        "address": "address",
+        "postcode": "postcode",
+        "info_title": "title",
+        "info_number": "document number",
+        "form_wanted": "form wanted",
+        "delivery": "how to receive",
+        "missing_notice": "The request lacks what Art. 29 requires: send the one-time correction notice "
+        "(Art. 30, within 7 working days of receipt):",
+        "update_details": "Complete the request's details",
+        "masked": "ID numbers, phones and addresses are masked: only the agency's own staff see them.",
+        "purged": "Personal data purged under the retention period.",
+    },
+}
+
+# ---- domain labels: what the ledger's codes are called in each language ----------------------------
+
+_CHANNELS_EN = {
+    "in_person": ("in person", "the day it is handed in"),
+    "mail_signed": ("by post (signed for)", "the day the agency signs for it"),
+    "mail_plain": ("by ordinary letter", "the day it is confirmed with the applicant"),
+    "online": ("online", "the day both sides confirm"),
+    "fax": ("by fax", "the day both sides confirm"),
+}
+_EVENTS_EN = {
+    "registered": "registered",
+    "correction_sent": "correction notice sent",
+    "correction_received": "correction received",
+    "consult_sent": "consultation letter sent",
+    "consult_answered": "consultation answered",
+    "extension_approved": "extension approved",
+    "fee_notice_sent": "fee notice sent",
+    "fee_paid": "fee paid",
+    "answered": "answered",
+    "closed": "closed and filed",
+    "case_filed": "review or lawsuit filed",
+    "case_decided": "review or lawsuit decided",
+}
+_LETTERS_EN = {
+    "registered": "acknowledgement of receipt",
+    "correction_sent": "notice to correct the application",
+    "consult_sent": "consultation letter",
+    "extension_approved": "notice of extension",
+    "fee_notice_sent": "fee notice",
+    "answered": "answer",
+}
+_STATUS = {
+    "zh": {
+        "已办结": "已办结",
+        "已答复": "已答复",
+        "待补正": "待补正",
+        "征求意见中": "征求意见中",
+        "办理中": "办理中",
+    },
+    "en": {
+        "已办结": "closed",
+        "已答复": "answered",
+        "待补正": "awaiting correction",
+        "征求意见中": "consulting",
+        "办理中": "in progress",
+    },
+}
+_ID_TYPES_EN = {
+    "resident_id": "resident identity card",
+    "passport": "passport",
+    "hk_macao_permit": "Mainland travel permit for Hong Kong and Macao residents",
+    "taiwan_permit": "Mainland travel permit for Taiwan residents",
+    "hmt_residence": "residence permit for Hong Kong, Macao and Taiwan residents",
+    "foreign_permanent": "foreign permanent resident ID card",
+    "other": "other ID document",
+    "uscc": "unified social credit code",
+}
+_FORMS_EN = {"paper": "paper", "email": "email", "disc": "disc", "pickup": "collect in person"}
+_DELIVERIES_EN = {"mail": "by post", "email": "by email", "in_person": "in person", "online": "online"}
+_CASE_KINDS_EN = {
+    "review": "administrative review",
+    "direct": "lawsuit (without review)",
+    "after": "lawsuit (after review)",
+}
+_CASE_RESULTS_EN = {"upheld": "upheld", "corrected": "corrected", "other": "other result"}
+_FIELDS_EN = {
+    "party": "party consulted",
+    "approver": "approved by",
+    "days": "working days added",
+    "method": "how charged",
+    "amount": "amount (yuan)",
+    "outcome": "outcome",
+    "case": "case number",
+    "case_kind": "case kind",
+    "result": "result",
+    "what": "what to correct",
+    "note": "note",
+}
+
+
+def labels(lang: str) -> dict[str, dict[str, Any]]:
+    """Every domain code's label in ``lang``: applicant types, channels (name, receipt rule), outcomes,
+    events, letters, statuses, ID types, forms, deliveries, case kinds and results, event fields,
+    missing Art. 29 elements."""
+    from ..desk.applicant import DELIVERIES, ELEMENTS, FORMS, ID_TYPES
+    from ..desk.forms import FIELDS
+    from ..desk.ledger import APPLICANT_TYPES, CASE_KINDS, CASE_RESULTS, CHANNELS, EVENTS, LETTERS, OUTCOMES
+    from ..formats import FORMAT_2021
+
+    if lang != "en":
+        return {
+            "types": APPLICANT_TYPES,
+            "channels": CHANNELS,
+            "outcomes": OUTCOMES,
+            "events": {k: v[0] for k, v in EVENTS.items()},
+            "letters": {k: v[0] for k, v in LETTERS.items()},
+            "status": _STATUS["zh"],
+            "id_types": ID_TYPES,
+            "forms": FORMS,
+            "deliveries": DELIVERIES,
+            "case_kinds": CASE_KINDS,
+            "case_results": CASE_RESULTS,
+            "fields": {k: v[0] for k, v in FIELDS.items()},
+            "elements": {k: v[0] for k, v in ELEMENTS.items()},
+        }
+    types = {c.id: c.label.en for c in FORMAT_2021.t3.columns if c.id in APPLICANT_TYPES}
+    types["other"] = "other organisations"
+    outcomes = {}
+    for r in FORMAT_2021.t3.rows:
+        if r.id in OUTCOMES:
+            group = r.group.en if r.group and r.group.en else ""
+            outcomes[r.id] = f"{group}: {r.label.en}" if group else r.label.en
+    return {
+        "types": types,
+        "channels": _CHANNELS_EN,
+        "outcomes": outcomes,
+        "events": _EVENTS_EN,
+        "letters": _LETTERS_EN,
+        "status": _STATUS["en"],
+        "id_types": _ID_TYPES_EN,
+        "forms": _FORMS_EN,
+        "deliveries": _DELIVERIES_EN,
+        "case_kinds": _CASE_KINDS_EN,
+        "case_results": _CASE_RESULTS_EN,
+        "fields": _FIELDS_EN,
+        "elements": {k: v[1] for k, v in ELEMENTS.items()},
+    }
+
+
+# ---- the public portal (/apply) -------------------------------------------------------------------
+
+PORTAL_TEXT: dict[str, dict[str, str]] = {
+    "zh": {
+        "portal": "政府信息公开申请",
+        "agency": "受理机关",
+        "agencies": "可在线申请的机关",
+        "no_agencies": "目前没有机关开通在线申请。",
+        "apply": "在线申请",
+        "status": "查询办理进度",
+        "intro": "依据《中华人民共和国政府信息公开条例》第二十九条，申请应包括申请人的姓名或者名称、身份证明、"
+        "联系方式；申请公开的政府信息的名称、文号或者便于查询的其他特征性描述；以及所需信息的形式要求。",
+        "who": "申请人",
+        "applicant_type": "申请人类型",
+        "name_person": "姓名（自然人）或名称（法人或其他组织）",
+        "person": "自然人填写",
+        "org": "法人或其他组织填写",
+        "id_type": "身份证件类型",
+        "id_number": "身份证件号码",
+        "uscc": "统一社会信用代码",
+        "legal_rep": "法定代表人或主要负责人",
+        "contact_person": "联系人",
+        "contact": "联系方式",
+        "phone": "联系电话",
+        "address": "通信地址",
+        "postcode": "邮政编码",
+        "email": "电子邮箱",
+        "info": "申请公开的政府信息",
+        "info_title": "信息名称",
+        "info_number": "文号",
+        "request": "特征性描述（便于查询的内容、时间、范围等）",
+        "form": "所需信息的形式",
+        "form_wanted": "提供形式",
+        "delivery": "获取方式",
+        "attachment": "身份证明扫描件（可选；JPG、PNG 或 PDF，不超过5MB）",
+        "honeypot": "请勿填写此项",
+        "submit": "提交申请",
+        "choose": "请选择",
+        "required": "必填",
+        "receipt": "网上申请受理回执",
+        "receipt_number": "申请编号",
+        "query_code": "查询码",
+        "code_warning": "查询码只显示这一次，请妥善保存；凭申请编号和查询码查询办理进度、下载答复文书。",
+        "receipt_rule": "依条例第三十一条，通过互联网渠道提交的申请，以双方确认之日为收到申请之日。"
+        "本机关确认后，答复期限自确认之日起计算。",
+        "missing": "您的申请缺少以下内容，本机关可能一次性告知您补正：",
+        "submitted_at": "提交时间",
+        "check": "查询",
+        "number_label": "申请编号",
+        "code_label": "查询码",
+        "not_found": "申请编号或查询码不正确。",
+        "state": "办理状态",
+        "pending": "待确认：本机关确认后即为收到申请之日",
+        "discarded": "未受理（不是有效的政府信息公开申请）",
+        "received": "收到申请日期",
+        "due": "答复期限",
+        "no_due": "待定",
+        "letters": "已发出的文书",
+        "no_letters": "尚无文书。",
+        "download": "下载",
+        "steps": "办理过程",
+        "too_many": "提交过于频繁，请稍后再试。",
+        "too_large": "附件过大（不超过5MB）。",
+        "bad_file": "附件只能是 JPG、PNG 图片或 PDF 文件。",
+        "closed": "该机关目前不接受在线申请。",
+        "back": "返回",
+        "privacy": "您的个人信息仅用于办理本申请；证件号码和电话在机关外部显示时均作遮蔽处理。",
+    },
+    "en": {
+        "portal": "Government information disclosure request",
+        "agency": "agency",
+        "agencies": "Agencies accepting online requests",
+        "no_agencies": "No agency accepts online requests yet.",
+        "apply": "Apply online",
+        "status": "Check a request",
+        "intro": "Under Art. 29 of the Regulation on the Disclosure of Government Information, a request "
+        "gives the applicant's name, proof of identity and contact details; the title, document number "
+        "or a description of the information; and the form it is wanted in.",
+        "who": "Applicant",
+        "applicant_type": "applicant type",
+        "name_person": "name (person) or name of the organisation",
+        "person": "for a natural person",
+        "org": "for an organisation",
+        "id_type": "ID document type",
+        "id_number": "ID document number",
+        "uscc": "unified social credit code",
+        "legal_rep": "legal representative",
+        "contact_person": "contact person",
+        "contact": "Contact",
+        "phone": "phone",
+        "address": "postal address",
+        "postcode": "postcode",
+        "email": "email",
+        "info": "The information requested",
+        "info_title": "title",
+        "info_number": "document number",
+        "request": "description (subject, period, scope …)",
+        "form": "Form wanted",
+        "form_wanted": "form",
+        "delivery": "how to receive it",
+        "attachment": "scan of the ID document (optional; JPG, PNG or PDF, at most 5 MB)",
+        "honeypot": "leave this empty",
+        "submit": "Submit",
+        "choose": "choose",
+        "required": "required",
+        "receipt": "Online request receipt",
+        "receipt_number": "request number",
+        "query_code": "query code",
+        "code_warning": "The query code is shown only once: keep it. With the number and the code you can "
+        "follow the request and download the letters.",
+        "receipt_rule": "Under Art. 31, a request made online is received on the day both sides confirm it. "
+        "The reply period runs from the day the agency confirms it.",
+        "missing": "Your request lacks the following; the agency may ask you once to complete it:",
+        "submitted_at": "submitted",
+        "check": "Check",
+        "number_label": "request number",
+        "code_label": "query code",
+        "not_found": "The request number or query code is wrong.",
+        "state": "status",
+        "pending": "awaiting confirmation: the day the agency confirms is the day of receipt",
+        "discarded": "not accepted (not a disclosure request)",
+        "received": "received",
+        "due": "reply due",
+        "no_due": "to be fixed",
+        "letters": "Letters sent",
+        "no_letters": "No letters yet.",
+        "download": "Download",
+        "steps": "Steps",
+        "too_many": "Too many requests: please try again later.",
+        "too_large": "The attachment is too large (5 MB at most).",
+        "bad_file": "The attachment must be a JPG or PNG image or a PDF.",
+        "closed": "This agency does not accept online requests.",
+        "back": "Back",
+        "privacy": "Your personal data is used only to handle this request; ID numbers and phones are "
+        "masked wherever they are shown outside the agency.",
     },
 }

@@ -346,13 +346,15 @@ def _pages_pane(pages: list[_Page], cells: dict[str, Cell], page_url: Callable[[
             for cid in ids:
                 pane.where[cid] = {"kind": "page", "anchor": anchor, "page": pg.no, "image": url}
                 pane.where[cid] |= {"width": wpx, "height": hpx, "box": px}
-            style = (
-                f"left:{100 * x0 / pg.width:.3f}%;top:{100 * y0 / pg.height:.3f}%;"
-                f"width:{100 * (x1 - x0) / pg.width:.3f}%;height:{100 * (y1 - y0) / pg.height:.3f}%"
+            # placed by report.js from data-box (percent left top width height): the page's
+            # Content-Security-Policy refuses style attributes
+            box = (
+                f"{100 * x0 / pg.width:.3f} {100 * y0 / pg.height:.3f} "
+                f"{100 * (x1 - x0) / pg.width:.3f} {100 * (y1 - y0) / pg.height:.3f}"
             )
-            boxes.append(f'<span class="src-box" id="{anchor}" style="{style}"{_cells_attr(ids)}></span>')
+            boxes.append(f'<span class="src-box" id="{anchor}" data-box="{box}"{_cells_attr(ids)}></span>')
         out.append(
-            f'<figure class="src-page" id="src-p{pg.no}" style="aspect-ratio:{wpx}/{hpx}"{_cells_attr(whole)}>'
+            f'<figure class="src-page" id="src-p{pg.no}" data-aspect="{wpx}/{hpx}"{_cells_attr(whole)}>'
             f'<img loading="lazy" src="{escape(url)}" width="{wpx}" height="{hpx}" alt="p.{pg.no}">'
             + "".join(boxes)
             + f"<figcaption>{pg.no}</figcaption></figure>"
@@ -443,3 +445,59 @@ class PageCache:
             Path(tmp).unlink(missing_ok=True)
             raise
         return png
+
+
+# ---- a cell's crop ----------------------------------------------------------------------------
+
+CROP_PAD = 0.25  # share of the cell's height added around it, so a cut-off stroke stays visible
+CROP_SCALE = 3.0  # PDF pages: 216 dpi, digits legible beside a finding
+
+
+def cell_crop_png(data: bytes, media_type: str, prov: Provenance | None) -> bytes | None:
+    """The cell's box cut from its page image as PNG (for a "check against the original" finding), or
+    None when the cell has no box or the file is not a PDF or an image. Boxes of PDFs are in PDF points
+    (top-left origin), boxes of images in the image's pixels, as the readers put them."""
+    if prov is None or prov.bbox is None:
+        return None
+    import cv2
+    import numpy as np
+
+    media = media_type if media_type in (S.PDF, *IMAGE_MEDIA) else S.sniff(data)
+    no = prov.page or 1
+    x0, y0, x1, y1 = (float(v) for v in prov.bbox)
+    pad = CROP_PAD * max(1.0, y1 - y0)
+    x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
+    try:
+        if media == S.PDF:
+            import pypdfium2 as pdfium
+
+            with PDFIUM_LOCK:
+                pdf = pdfium.PdfDocument(data)
+                try:
+                    if not 1 <= no <= min(len(pdf), MAX_PAGES):
+                        return None
+                    page = pdf[no - 1]
+                    w, h = page.get_size()
+                    x0, y0, x1, y1 = max(0.0, x0), max(0.0, y0), min(w, x1), min(h, y1)
+                    if x1 <= x0 or y1 <= y0:
+                        return None
+                    # pdfium crops from each edge, in points
+                    image = page.render(scale=CROP_SCALE, crop=(x0, h - y1, w - x1, y0)).to_numpy()
+                finally:
+                    pdf.close()
+        elif media in IMAGE_MEDIA:
+            pages = _image_pages(data)
+            if not 1 <= no <= len(pages):
+                return None
+            page_img = pages[no - 1]
+            h, w = page_img.shape[:2]
+            c0, r0, c1, r1 = max(0, int(x0)), max(0, int(y0)), min(w, math.ceil(x1)), min(h, math.ceil(y1))
+            if c1 <= c0 or r1 <= r0:
+                return None
+            image = np.ascontiguousarray(page_img[r0:r1, c0:c1])
+        else:
+            return None
+    except (ValueError, OSError, RuntimeError):  # an undecodable image, a damaged page (PdfiumError)
+        return None
+    ok, buf = cv2.imencode(".png", image)
+    return buf.tobytes() if ok else None

@@ -56,7 +56,22 @@
     var cid = t.dataset.cell || (t.tagName === "TR" ? t.id.slice(5) : t.getAttribute("href").slice(6));
     show(cid);
   });
+  // Page images: boxes are placed from data-box (percentages) through the CSSOM, which the
+  // Content-Security-Policy allows (it refuses style="" attributes in the markup).
+  function place(root) {
+    root.querySelectorAll(".src-box[data-box]").forEach(function (b) {
+      var v = b.dataset.box.split(" ");
+      b.style.left = v[0] + "%";
+      b.style.top = v[1] + "%";
+      b.style.width = v[2] + "%";
+      b.style.height = v[3] + "%";
+    });
+    root.querySelectorAll(".src-page[data-aspect]").forEach(function (f) {
+      f.style.aspectRatio = f.dataset.aspect;
+    });
+  }
   document.body.addEventListener("htmx:afterSettle", function (e) {
+    place(e.target);
     if (e.target === pane && wanted) show(wanted);
   });
   if (location.hash.indexOf("#cell-") === 0) wanted = decodeURIComponent(location.hash.slice(6));
