@@ -5,21 +5,18 @@ Screenshots go to test-artifacts/ (kept as CI artifacts)."""
 from __future__ import annotations
 
 import io
-import socket
-import threading
 import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 from openpyxl import load_workbook
 from playwright.sync_api import sync_playwright
 
 from gongkai.ingest import ingest
 from gongkai.store import Store
-from gongkai.web import create_app
 
 from .conftest import SEEDS, SHARED
+from .workbench import serve
 
 REAL_PDF = SHARED / "fixtures" / "real" / "2024_淮安市人民政府.pdf"
 EDITOR = ("editor", "编辑的密码-7")
@@ -42,21 +39,8 @@ def server(tmp_path_factory):
     store = Store.open(f"sqlite:///{tmp_path_factory.mktemp('b') / 'g.db'}")
     ingest([SEEDS], store, workers=1)
     store.users.add(*EDITOR, role="editor")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(
-        uvicorn.Config(create_app(store=store), host="127.0.0.1", port=port, log_level="error")
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=5)
+    with serve(store) as base:
+        yield base
 
 
 def test_reviewer_walk(server):

@@ -8,23 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 from docx import Document
 from playwright.sync_api import sync_playwright
 
 from gongkai.desk.applicant import id_check_digit
 from gongkai.store import Store
 from gongkai.store.ledger import Ledger
-from gongkai.web import create_app
 
 from .test_browser import ARTIFACTS, CHROMIUM, FLAGS
 from .test_portal import cover_calendar
+from .workbench import serve
 
 AGENCY = "深圳市南山区教育局"
 STAFF = ("wangmin", "工作人员口令-14")
@@ -46,21 +42,8 @@ def server(tmp_path_factory):
     ledger = Ledger(store)
     ledger.set_portal(agency["id"], True, "admin")
     cover_calendar(ledger, dt.date.today())
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(
-        uvicorn.Config(create_app(store=store), host="127.0.0.1", port=port, log_level="error")
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield {"url": f"http://127.0.0.1:{port}", "agency": agency, "ledger": ledger}
-    srv.should_exit = True
-    thread.join(timeout=5)
+    with serve(store) as base:
+        yield {"url": base, "agency": agency, "ledger": ledger}
 
 
 def test_applicant_and_staff_walk(server):

@@ -43,8 +43,8 @@ def scanned(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def table_page(tmp_path_factory) -> Path:
-    """Page 3 of the same report alone (table 三), scanned: the export paths need OCR'd cells, not the
-    whole report, and each CLI run OCRs its file again."""
+    """Page 3 of the same report alone (table 三), scanned: the ingest and export paths need OCR'd
+    cells, not the whole report, and each CLI run OCRs its file again."""
     out = tmp_path_factory.mktemp("scan1") / "洪泽区_第3页_扫描件.pdf"
     out.write_bytes(scan.image_pdf(scan.pages(REAL.read_bytes(), random.Random(11))[2:3]))
     return out
@@ -80,10 +80,10 @@ def test_check_csv_of_a_scan(scanned):
     assert any(r[6] == "error" for r in rows)
 
 
-def test_ingest_a_batch_with_a_scan_stores_every_file(scanned, tmp_path):
+def test_ingest_a_batch_with_a_scan_stores_every_file(table_page, tmp_path):
     batch = tmp_path / "batch"
     batch.mkdir()
-    shutil.copy(scanned, batch / scanned.name)
+    shutil.copy(table_page, batch / table_page.name)
     for p in ("000", "001"):
         shutil.copy(seed_path(p), batch / seed_path(p).name)
     db = f"sqlite:///{tmp_path / 'g.db'}"
@@ -102,7 +102,7 @@ def test_ingest_a_batch_with_a_scan_stores_every_file(scanned, tmp_path):
                 "select confidence, provenance from cell where cell_id = 't3.new.total' and confidence is not null"
             )
         ).all()
-    assert len(conf) == 1 and conf[0][0] > 0.9 and json.loads(conf[0][1])["page"] == 3
+    assert len(conf) == 1 and conf[0][0] > 0.9 and json.loads(conf[0][1])["page"] == 1
     assert not store.failures.list()
 
 

@@ -4,22 +4,18 @@ image's cell box sits on the number, htmx loads the original)."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import sync_playwright
 
 from gongkai import api
 from gongkai.ingest import ingest
 from gongkai.store import Store
-from gongkai.web import create_app
 
 from .conftest import SEEDS, SHARED
 from .test_browser import CHROMIUM, FLAGS, _inside, _loaded
+from .workbench import serve
 
 REAL_PDF = SHARED / "fixtures" / "real" / "2024_淮安市人民政府.pdf"
 PASSWORD = "Secur3-口令-2026"
@@ -35,21 +31,8 @@ def site(tmp_path_factory):
     agency = store.agencies.add("深圳市南山区教育局")
     store.users.add("root", PASSWORD, "admin")
     store.users.add("staff", PASSWORD, "staff", agency["id"])
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(
-        uvicorn.Config(create_app(store=store), host="127.0.0.1", port=port, log_level="error")
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield {"base": f"http://127.0.0.1:{port}", "pdf": vid, "agency": agency["id"]}
-    srv.should_exit = True
-    thread.join(timeout=5)
+    with serve(store) as base:
+        yield {"base": base, "pdf": vid, "agency": agency["id"]}
 
 
 def test_no_page_violates_the_content_security_policy(site):

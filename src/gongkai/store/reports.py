@@ -547,20 +547,7 @@ class Reports:
     def _top_rules(self, region_prefix: str | None, year: int | None, n: int) -> list[tuple[str, int]]:
         cur = self._filtered(region_prefix=region_prefix, year=year).subquery()
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(F.c.rule, func.count())
-                .join(cur, cur.c.version_id == F.c.version_id)
-                .where(
-                    and_(
-                        F.c.severity == "error",
-                        F.c.status == "fail",
-                        F.c.review.is_distinct_from("dismissed"),
-                    )
-                )
-                .group_by(F.c.rule)
-                .order_by(func.count().desc(), F.c.rule)
-                .limit(n)
-            ).all()
+            rows = conn.execute(_broken_rules(cur, n)).all()
         return [(r, c) for r, c in rows]
 
     def _counts_now(self, region_prefix: str | None = None, year: int | None = None) -> dict[str, Any]:
@@ -572,20 +559,7 @@ class Reports:
             ).all()
             by_prov = dict(conn.execute(select(cur.c.province, func.count()).group_by(cur.c.province)).all())
             total, broken = conn.execute(select(func.count(), func.coalesce(func.sum(broken_case), 0))).one()
-            rules = conn.execute(
-                select(F.c.rule, func.count())
-                .join(cur, cur.c.version_id == F.c.version_id)
-                .where(
-                    and_(
-                        F.c.severity == "error",
-                        F.c.status == "fail",
-                        F.c.review.is_distinct_from("dismissed"),
-                    )
-                )
-                .group_by(F.c.rule)
-                .order_by(func.count().desc(), F.c.rule)
-                .limit(10)
-            ).all()
+            rules = conn.execute(_broken_rules(cur, 10)).all()
         # None (year or province not recognised) sorts last and is shown as 未识别, never dropped.
         by_year = sorted(
             ((y, n, int(b)) for y, n, b in by_year_rows), key=lambda t: (t[0] is None, t[0] or 0)
@@ -637,3 +611,21 @@ def _insert_rows(conn: Connection, table: str, columns: tuple[str, ...], rows: l
         return
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     conn.exec_driver_sql(f"INSERT INTO {table} ({cols}) VALUES ({', '.join([mark] * len(columns))})", rows)
+
+
+def _broken_rules(cur: Any, n: int) -> Any:
+    """The ``n`` error rules most often failed in the versions of ``cur`` (dismissed findings do not count)."""
+    return (
+        select(F.c.rule, func.count())
+        .join(cur, cur.c.version_id == F.c.version_id)
+        .where(
+            and_(
+                F.c.severity == "error",
+                F.c.status == "fail",
+                F.c.review.is_distinct_from("dismissed"),
+            )
+        )
+        .group_by(F.c.rule)
+        .order_by(func.count().desc(), F.c.rule)
+        .limit(n)
+    )
