@@ -1,6 +1,6 @@
 """Issue 12/16 against a real server process (``uvicorn gongkai.web:create_app --factory``): memory under
-a burst of logins, the event loop during a slow import and a slow (trickled) upload, bodies refused before they are read, and a
-reader's crash ending as a clear answer."""
+a burst of logins, the event loop during a slow import and a slow (trickled) upload, bodies refused before
+they are read, and a reader's crash ending as a clear answer."""
 
 from __future__ import annotations
 
