@@ -131,6 +131,24 @@ def test_links_of_a_column_and_of_a_report_page():
         ("http://h.gov.cn/c/ndbg/t1.html", "detail"),
         ("http://h.gov.cn/c/ndbg/index_1.html", "list"),
     }
+    # the other pagers of issue 13: 第N页 (whatever the address), ?page=N and its kin, TRS's script pager
+    pagers = (
+        '<a href="t1.html">某局2024年政府信息公开工作年度报告</a>'
+        '<a href="list_2.html">第2页</a><a href="more.jsp?pageNo=3">3</a><a href="/c/ndbg/?page=4">尾页</a>'
+        '<script>createPageHTML(3, 0, "index", "html");</script>'
+    )
+    found = {
+        (k.url, k.role) for k in extract("http://h.gov.cn/c/ndbg/index.html", pagers, "column", year=2024)
+    }
+    assert found == {
+        ("http://h.gov.cn/c/ndbg/t1.html", "detail"),
+        ("http://h.gov.cn/c/ndbg/list_2.html", "list"),
+        ("http://h.gov.cn/c/ndbg/more.jsp?pageNo=3", "list"),
+        ("http://h.gov.cn/c/ndbg/?page=4", "list"),
+        ("http://h.gov.cn/c/ndbg/index.html", "list"),  # the script pager's page 0: this page (seen)
+        ("http://h.gov.cn/c/ndbg/index_1.html", "list"),
+        ("http://h.gov.cn/c/ndbg/index_2.html", "list"),
+    }
     real = (PINGTAN / "2024_gyz.html").read_text("utf-8")
     assert extract("https://www.pingtan.gov.cn/a/b.html", real, "detail") == []  # no attachment on it
 
