@@ -7,7 +7,8 @@ breadcrumbs, 时间/发布时间, share buttons: built at test time from those f
 and DOCX attachments made by the writer, GBK pages, relative links, a redirect, a robots.txt that
 forbids one path, a slow host, a flaky column (503 once), an attachment that 404s, a 2 GB
 attachment streamed from a generator, a gzip bomb, a page that names a report but is not one, and a
-link to another site that must never be requested. Every request is logged.
+link to another site that must never be requested. Conditional GETs are answered on ETag and, for
+one page, on Last-Modified alone. Every request is logged.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Route:
     stream: Callable[[], Iterator[bytes]] | None = None  # served without Content-Length
     fail_first: int = 0  # answer 503 this many times first
     etag: bool = True
+    last_modified: str | None = None  # an HTTP date: sent, and If-Modified-Since on it answers 304
 
 
 @dataclass
@@ -51,6 +53,7 @@ class Hit:
     if_none_match: str | None
     at: float
     user_agent: str = ""
+    if_modified_since: str | None = None
 
 
 class Host:
@@ -99,12 +102,12 @@ class Host:
         if self.delay:
             time.sleep(self.delay)
         route = self.routes.get(h.path)
-        inm = h.headers.get("If-None-Match")
+        inm, ims = h.headers.get("If-None-Match"), h.headers.get("If-Modified-Since")
 
         def log(status: int) -> None:
             with self.site.lock:
                 ua = h.headers.get("User-Agent", "")
-                self.site.hits.append(Hit(self.ip, h.path, status, inm, time.monotonic(), ua))
+                self.site.hits.append(Hit(self.ip, h.path, status, inm, time.monotonic(), ua, ims))
 
         if route is None:
             log(404)
@@ -138,12 +141,20 @@ class Host:
             h.send_header("ETag", etag)
             h.end_headers()
             return
+        if route.last_modified and ims == route.last_modified and route.status == 200:
+            log(304)
+            h.send_response(304)
+            h.send_header("Last-Modified", route.last_modified)
+            h.end_headers()
+            return
         log(route.status)
         h.send_response(route.status)
         h.send_header("Content-Type", route.content_type)
         h.send_header("Content-Length", str(len(route.body)))
         if etag:
             h.send_header("ETag", etag)
+        if route.last_modified:
+            h.send_header("Last-Modified", route.last_modified)
         for k, v in route.headers.items():
             h.send_header(k, v)
         h.end_headers()
@@ -368,8 +379,11 @@ def build(site: Site, tmp: Path) -> Built:
         .replace('charset="utf-8"', 'charset="gbk"')
         .replace("charset=utf-8", "charset=gbk")
     )
-    main.routes["/gl/xxgk/ndbg/t2025/detail_2024.html"] = Route(
-        gov_page.encode("gbk", "xmlcharrefreplace"), content_type="text/html; charset=gbk"
+    main.routes["/gl/xxgk/ndbg/t2025/detail_2024.html"] = Route(  # no ETag: Last-Modified only
+        gov_page.encode("gbk", "xmlcharrefreplace"),
+        content_type="text/html; charset=gbk",
+        etag=False,
+        last_modified="Tue, 15 Apr 2025 08:00:00 GMT",
     )
     main.routes["/gl/xxgk/ndbg/t2025/P020250415_report.pdf"] = Route(
         rendered(GOV, "government", 11, "pdf"), content_type="application/pdf"

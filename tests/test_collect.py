@@ -131,6 +131,24 @@ def test_links_of_a_column_and_of_a_report_page():
         ("http://h.gov.cn/c/ndbg/t1.html", "detail"),
         ("http://h.gov.cn/c/ndbg/index_1.html", "list"),
     }
+    # the other pagers of issue 13: 第N页 (whatever the address), ?page=N and its kin, TRS's script pager
+    pagers = (
+        '<a href="t1.html">某局2024年政府信息公开工作年度报告</a>'
+        '<a href="list_2.html">第2页</a><a href="more.jsp?pageNo=3">3</a><a href="/c/ndbg/?page=4">尾页</a>'
+        '<script>createPageHTML(3, 0, "index", "html");</script>'
+    )
+    found = {
+        (k.url, k.role) for k in extract("http://h.gov.cn/c/ndbg/index.html", pagers, "column", year=2024)
+    }
+    assert found == {
+        ("http://h.gov.cn/c/ndbg/t1.html", "detail"),
+        ("http://h.gov.cn/c/ndbg/list_2.html", "list"),
+        ("http://h.gov.cn/c/ndbg/more.jsp?pageNo=3", "list"),
+        ("http://h.gov.cn/c/ndbg/?page=4", "list"),
+        ("http://h.gov.cn/c/ndbg/index.html", "list"),  # the script pager's page 0: this page (seen)
+        ("http://h.gov.cn/c/ndbg/index_1.html", "list"),
+        ("http://h.gov.cn/c/ndbg/index_2.html", "list"),
+    }
     real = (PINGTAN / "2024_gyz.html").read_text("utf-8")
     assert extract("https://www.pingtan.gov.cn/a/b.html", real, "detail") == []  # no attachment on it
 
@@ -241,11 +259,28 @@ def test_an_edited_page_becomes_a_new_version_with_its_diff(runs):
     assert set(json.loads(f[3]) if isinstance(f[3], str) else f[3]) == set(changed)
     edu = [d for d in second.docs if d["agency"] == EDU]
     assert len(edu) == 2 and edu[1]["previous_id"] == edu[0]["id"] and edu[1]["version_id"] == new_vid
+    # …and the workbench shows it: the difference cell by cell, the finding on the new version
+    from fastapi.testclient import TestClient
+
+    from gongkai.web.app import create_app
+    from gongkai.web.filters import num
+
+    with TestClient(create_app(store=store)) as client:
+        page = client.get(f"/reports/{new_vid}/diff")
+        assert page.status_code == 200
+        for cell, (before, after) in changed.items():
+            assert f'title="{cell}"' in page.text, cell
+            assert f"<td>{num(before)}</td><td>{num(after)}</td>" in page.text, cell
+        report = client.get(f"/reports/{new_vid}").text
+        assert "collect.edited" in report and "发布后被修改" in report
     # the other reports were asked with their ETag and not sent again
     cond = {h.path: h.status for h in second.hits if h.if_none_match}
     assert cond["/gl/xxgk/ndbg/t2025/P020250415_report.pdf"] == 304
     assert cond["/czj/ndbg/W020250115_nb.docx"] == 304
     assert cond["/gyz/ndbg/202501/t20250126_96996.html"] == 304
+    # a page served with Last-Modified and no ETag: asked with If-Modified-Since, not sent again
+    since = {h.path: (h.if_modified_since, h.status) for h in second.hits if h.if_modified_since}
+    assert since["/gl/xxgk/ndbg/t2025/detail_2024.html"] == ("Tue, 15 Apr 2025 08:00:00 GMT", 304)
 
 
 def test_a_rerun_with_nothing_new_changes_nothing(runs):
@@ -268,7 +303,7 @@ def test_watch_classifies_every_agency(runs):
     assert states[EDU].published == dt.date(2025, 1, 20) and states[EDU].edited_found == dt.date.today()
     assert "连接被拒绝" in states[MKT].reason and states[MKT].reason_en
     p = gk("watch", "--year", "2024", "--db", url, "--json", "--xlsx", str(tmp / "w.xlsx"), check=True)
-    assert {e["agency"]: e["state"] for e in json.loads(p.stdout)}[GOV] == "late"
+    assert {e["agency"]: e["state"] for e in json.loads(p.stdout)} == {a: e.state for a, e in states.items()}
     from openpyxl import load_workbook
 
     ws = load_workbook(tmp / "w.xlsx").active

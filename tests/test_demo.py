@@ -36,3 +36,71 @@ def test_demo_corpus(tmp_path):
     for rs in by_agency.values():
         rs.sort(key=lambda r: r.year)
         assert all(not run_cross_year(p, c) for p, c in itertools.pairwise(rs))
+
+
+def test_the_desk_demo_login_make_run_prints_works_through_gongkai_serve(tmp_path):
+    """Issue 14, a newcomer's first view: `make run` runs `gongkai desk demo` and then `gongkai serve`,
+    both on the default database of the working directory. The staff login the first prints opens the
+    demo agency's desk on the server the second starts, with its year of applications, and the agency's
+    online application form is open to anyone."""
+    import os
+    import re
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import httpx
+
+    from .test_security_server import _port
+
+    env = {k: v for k, v in os.environ.items() if k not in ("GONGKAI_DB", "GONGKAI_FILES")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1] / "src")
+    demo = subprocess.run(
+        [sys.executable, "-m", "gongkai.cli", "desk", "demo"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    out = " ".join(demo.stdout.split())  # rich may wrap a long line
+    user = re.search(r"user[:：]\s*(\S+)", out).group(1)
+    password = re.search(r"password[:：]\s*(\S+)", out).group(1)
+    desk_path = re.search(r"(/desk/\d+)", out).group(1)
+    apply_path = re.search(r"(/apply/\d+)", out).group(1)
+    port = _port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gongkai.cli", "serve", "--port", str(port)], cwd=tmp_path, env=env
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/login", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("gongkai serve did not start")
+        with httpx.Client(base_url=base, timeout=60) as c:
+            csrf = re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text).group(1)
+            r = c.post(
+                "/login", data={"username": user, "password": password, "csrf": csrf, "next": desk_path}
+            )
+            assert r.status_code == 303, r.text[:500]
+            page = c.get(desk_path)
+            assert page.status_code == 200 and "深圳市南山区教育局" in page.text  # DEMO_AGENCY
+            apps = c.get(f"/api{desk_path}/applications").json()
+            assert len(apps) >= 150
+            assert c.get(f"{desk_path}/pending").status_code == 200  # the online queue staff confirm
+        with httpx.Client(base_url=base, timeout=60) as anonymous:
+            form = anonymous.get(apply_path)
+            assert form.status_code == 200 and 'name="applicant"' in form.text
+            assert (
+                anonymous.get(desk_path, follow_redirects=False).status_code == 303
+            )  # the desk needs a login
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

@@ -582,3 +582,194 @@ def test_cli_register_names_what_is_missing_and_the_notice_says_it(tmp_path):
     wrong = PERSON_ID[:-1] + ("0" if PERSON_ID[-1] != "0" else "1")
     r = runner.invoke(cli, [wrong if a == PERSON_ID else a for a in args])
     assert r.exit_code == 2 and "校验码" in r.output
+
+
+# ---- organisations: the Art. 29 elements through the portal, the desk and the letters ----------------
+
+
+def _letter_text(c: TestClient, url: str, seq: int) -> str:
+    from docx import Document
+
+    r = c.get(f"{url}/letters/{seq}")
+    assert r.status_code == 200, r.text[:300]
+    doc = Document(io.BytesIO(r.content))
+    cells = [cell.text for t in doc.tables for row in t.rows for cell in row.cells]
+    return "\n".join([p.text for p in doc.paragraphs] + cells)
+
+
+def _org(**kw: str) -> dict[str, str]:
+    return (
+        person(
+            applicant_type="biz",
+            applicant="深圳市某某科技有限公司",
+            id_type="",
+            applicant_id=USCC,
+            legal_rep="李四",
+            contact_person="王五",
+            form_wanted="paper",
+            delivery="mail",
+        )
+        | kw
+    )
+
+
+def test_an_organisation_online_carries_its_code_legal_rep_and_contact_into_the_desk_and_letters(site):
+    """Portal → 待确认 → confirmed: the 统一社会信用代码 (checked by its check digit), 法定代表人 and 联系人
+    reach the application, its page and the letters; without them the receipt and the 补正 say so."""
+    a, ledger = site["a"], site["ledger"]
+    pub, pcsrf = client(site, ip="198.51.100.31")
+    r = submit(pub, pcsrf, a["id"], _org(applicant_id=USCC.lower()))  # typed in lower case
+    assert r.status_code == 200, text(r.text)
+    number = re.search(r'id="number">([^<]+)<', r.text).group(1)
+    assert "法定代表人" not in text(r.text) and "统一社会信用代码" not in text(r.text)  # nothing missing
+    sub = next(s for s in ledger.submissions([a["id"]]) if s["number"] == number)
+    assert sub["data"]["applicant_id"] == USCC and sub["data"]["id_type"] == "uscc"
+    assert sub["data"]["missing"] == []
+    staff, scsrf = client(site, "staff_a")
+    queue = text(staff.get(f"/desk/{a['id']}/pending").text)
+    assert USCC in queue and "李四" in queue and "王五" in queue
+    r = staff.post(
+        f"/desk/{a['id']}/pending/{sub['id']}",
+        data={"csrf": scsrf, "action": "confirm", "date": dt.date.today().isoformat(), "handler": "王敏"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, text(r.text)
+    url = r.headers["location"].split("?")[0]
+    app, events = ledger.get(int(url.rsplit("/", 1)[1]))
+    assert (app.applicant_type, app.id_type, app.applicant_id) == ("biz", "uscc", USCC)
+    assert (app.legal_rep, app.contact_person) == ("李四", "王五")
+    page = text(staff.get(url).text)
+    assert "李四" in page and "王五" in page and USCC in page and 'id="missing"' not in page
+    registered = _letter_text(staff, url, events[0].seq)
+    for value in ("统一社会信用代码", USCC, "李四", "王五", "深圳市某某科技有限公司"):
+        assert value in registered, value
+    # The same organisation without its legal representative and contact person: accepted online, and
+    # the receipt, the desk and the 补正 notice name both.
+    r = submit(pub, pcsrf, a["id"], _org(legal_rep="", contact_person=""))
+    assert r.status_code == 200 and "法定代表人" in text(r.text) and "联系人" in text(r.text)
+    number = re.search(r'id="number">([^<]+)<', r.text).group(1)
+    sub = next(s for s in ledger.submissions([a["id"]]) if s["number"] == number)
+    assert sub["data"]["missing"] == ["legal_rep", "contact_person"]
+    r = staff.post(
+        f"/desk/{a['id']}/pending/{sub['id']}",
+        data={"csrf": scsrf, "action": "confirm", "date": dt.date.today().isoformat(), "handler": "王敏"},
+        follow_redirects=False,
+    )
+    url = r.headers["location"].split("?")[0]
+    page = staff.get(url).text
+    what = re.search(r'<textarea name="what"[^>]*>([^<]*)</textarea>', page).group(1)
+    assert "法定代表人" in what and "联系人" in what
+    staff.post(
+        f"{url}/events",
+        data={"csrf": scsrf, "kind": "correction_sent", "date": dt.date.today().isoformat(), "what": what},
+    )
+    _, events = ledger.get(int(url.rsplit("/", 1)[1]))
+    notice = _letter_text(staff, url, events[-1].seq)
+    assert "法定代表人" in notice and "联系人" in notice and "补正" in notice
+
+
+def test_an_organisation_registered_at_the_desk(site):
+    """The desk's register form: an organisation's code is checked by its check digit (refused with the
+    reason), and its 法定代表人 and 联系人 are kept and printed in the letters; missing ones are the 补正."""
+    a, ledger = site["a"], site["ledger"]
+    staff, scsrf = client(site, "staff_a")
+    form = staff.get(f"/desk/{a['id']}/register").text
+    assert 'name="legal_rep"' in form and 'name="contact_person"' in form and 'name="applicant_id"' in form
+    base = _org() | {
+        "csrf": scsrf,
+        "channel": "in_person",
+        "received": dt.date.today().isoformat(),
+        "handler": "王敏",
+    }
+    wrong = USCC[:-1] + ("0" if USCC[-1] != "0" else "1")
+    for number, values, reason in (
+        ("2099-0901", {"applicant_id": wrong}, f"校验码错误：末位应为{USCC[-1]}"),
+        ("2099-0902", {"applicant_id": "91440300I0846113O6"}, "不允许的字符"),
+        ("2099-0903", {"applicant_id": "9144"}, "应为18位"),
+    ):
+        r = staff.post(f"/desk/{a['id']}/register", data=base | values | {"number": number})
+        assert r.status_code == 422 and reason in text(r.text) and "统一社会信用代码" in text(r.text), number
+    r = staff.post(f"/desk/{a['id']}/register", data=base | {"number": "2099-0904"}, follow_redirects=False)
+    assert r.status_code == 303, text(r.text)
+    url = r.headers["location"].split("?")[0]
+    app, events = ledger.get(int(url.rsplit("/", 1)[1]))
+    assert (app.id_type, app.applicant_id, app.legal_rep, app.contact_person) == (
+        "uscc",
+        USCC,
+        "李四",
+        "王五",
+    )
+    registered = _letter_text(staff, url, events[0].seq)
+    for value in ("统一社会信用代码", USCC, "李四", "王五"):
+        assert value in registered, value
+    staff.post(
+        f"{url}/events",
+        data={"csrf": scsrf, "kind": "answered", "date": dt.date.today().isoformat(), "outcome": "granted"},
+    )
+    _, events = ledger.get(app.id)
+    answer = _letter_text(staff, url, events[-1].seq)
+    assert "深圳市某某科技有限公司" in answer and "邮寄" in answer
+    # without 法定代表人 and 联系人: registered, and the page offers the 补正 naming both
+    r = staff.post(
+        f"/desk/{a['id']}/register",
+        data=base | {"number": "2099-0905", "legal_rep": "", "contact_person": ""},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    page = staff.get(r.headers["location"]).text
+    missing_block = text(re.search(r'id="missing"(.*?)</div>', page, re.S).group(1))
+    assert "法定代表人" in missing_block and "联系人" in missing_block
+
+
+def test_each_portal_applicant_type_lands_in_its_table_three_column(site):
+    """Every applicant type the portal offers, submitted, confirmed and answered through the web, is
+    counted in table 三's column of that name in the agency's ledger-produced annual report."""
+    from gongkai.formats import format_for_year
+
+    store, ledger = site["store"], site["ledger"]
+    agency = store.agencies.add("深圳市南山区文化广电旅游体育局")
+    ledger.set_portal(agency["id"], True, "root")
+    store.users.add("staff_t3", PASSWORD, "staff", agency["id"])
+    today = dt.date.today()
+    pub, _ = client(site, ip="198.51.100.40")
+    form = pub.get(f"/apply/{agency['id']}").text
+    select = re.search(r'<select id="applicant_type" name="applicant_type">(.*?)</select>', form, re.S).group(
+        1
+    )
+    offered = dict(re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', select))
+    fmt = format_for_year(today.year)
+    columns = {c.label.text: c.id for c in fmt.t3.columns if c.id != "total"}
+    assert len(offered) == len(columns) == 6
+    staff, scsrf = client(site, "staff_t3")
+    want = {}
+    for i, (value, label) in enumerate(offered.items()):
+        # the column whose printed heading the option's label is (其他组织 → 其他)
+        column = next(cid for heading, cid in columns.items() if label.startswith(heading))
+        want[column] = want.get(column, 0) + 1
+        values = person() if value == "np" else _org(applicant_type=value, applicant=f"{label}申请单位{i}")
+        c, csrf = client(site, ip=f"198.51.100.{50 + i}")  # one submission per address: no throttling
+        r = submit(c, csrf, agency["id"], values | {"applicant_type": value})
+        assert r.status_code == 200, (value, text(r.text))
+        number = re.search(r'id="number">([^<]+)<', r.text).group(1)
+        sub = next(s for s in ledger.submissions([agency["id"]]) if s["number"] == number)
+        r = staff.post(
+            f"/desk/{agency['id']}/pending/{sub['id']}",
+            data={"csrf": scsrf, "action": "confirm", "date": today.isoformat(), "handler": "王敏"},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303, text(r.text)
+        url = r.headers["location"].split("?")[0]
+        r = staff.post(
+            f"{url}/events",
+            data={"csrf": scsrf, "kind": "answered", "date": today.isoformat(), "outcome": "granted"},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303, text(r.text)
+    assert set(want) == set(columns.values())  # each column reached by exactly one option
+    report = staff.get(f"/api/desk/{agency['id']}/report/{today.year}")
+    assert report.status_code == 200, report.text[:300]
+    cells = report.json()["cells"]
+    for column in columns.values():
+        assert cells[f"t3.new.{column}"] == want[column], column
+        assert cells[f"t3.granted.{column}"] == want[column], column
+    assert cells["t3.new.total"] == 6 and cells["t3.granted.total"] == 6

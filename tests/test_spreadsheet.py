@@ -253,3 +253,113 @@ def test_check_csv_through_the_cli_quotes_a_file_named_like_a_formula(tmp_path):
     )
     rows = list(csv.reader(io.StringIO(done.stdout)))[1:]
     assert rows and all(r[0] == "'" + name for r in rows), rows[:3]
+
+
+# -- the other writers: watch (web and CLI), coverage CSV and its re-import, the audit CSV -------------
+
+
+def _admin(store) -> tuple[TestClient, str]:
+    store.users.add("root", "管理员的密码-0042", role="admin")
+    client = TestClient(create_app(store=store))
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
+    r = client.post("/login", data={"username": "root", "password": "管理员的密码-0042", "csrf": csrf})
+    assert r.status_code == 200, r.text[:300]
+    return client, csrf
+
+
+def _nasty_sites(store) -> None:
+    """One site per formula-like agency name, each unreachable with a formula-like reason (the reason is
+    what a remote server said: not ours to trust either)."""
+    ids = store.sites.sync((t, f"http://site{i}.example/", f"site{i}.example") for i, t in enumerate(NASTY))
+    for site_id in ids.values():
+        store.sites.mark(site_id, "unreachable", NASTY[0], NASTY[1])
+
+
+def _assert_text_cells(data: bytes, texts: list[str]) -> None:
+    ws = load_workbook(io.BytesIO(data)).active
+    cells = {c.value: c for r in ws.iter_rows(min_row=2) for c in r if isinstance(c.value, str)}
+    for t in texts:
+        assert t in cells and cells[t].data_type == "s", (t, cells.get(t))
+    assert "<f>" not in _sheet_xml(data)
+
+
+def test_watch_xlsx_from_the_web_keeps_formula_like_text_as_text(store):
+    _nasty_sites(store)
+    client, _ = _admin(store)
+    for lang, reason in (("zh", NASTY[0]), ("en", NASTY[1])):
+        x = client.get("/watch.xlsx", params={"year": 2024, "lang": lang})
+        assert x.status_code == 200 and x.content[:2] == b"PK"
+        _assert_text_cells(x.content, [*NASTY, reason])
+
+
+def test_watch_xlsx_from_the_cli_keeps_formula_like_text_as_text(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from gongkai.store import Store
+
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    store = Store.open(url)
+    _nasty_sites(store)
+    store.close()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    out = tmp_path / "watch.xlsx"
+    done = subprocess.run(
+        [sys.executable, "-m", "gongkai.cli", "watch", "--year", "2024", "--db", url, "--xlsx", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    _assert_text_cells(out.read_bytes(), [*NASTY, NASTY[0]])
+
+
+def test_coverage_csv_quotes_formula_like_names_and_the_import_takes_them_back(store, tmp_path):
+    from openpyxl import Workbook
+
+    from gongkai.ingest import ingest
+    from gongkai.store import Store
+
+    ingest([seed_path("001")], store, workers=1)  # a year to cover
+    store.reviews.add_expected([{"name": t, "region_code": "", "kind": "department"} for t in NASTY], "test")
+    client, _ = _admin(store)
+    year = store.reports.rows()[0]["year"]
+    exported = client.get("/coverage.csv", params={"year": year})
+    assert exported.status_code == 200
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))[1:]
+    names = [r[0] for r in rows]
+    for t in NASTY:
+        assert "'" + t in names and t not in names
+    # the exported CSV, or the same opened in a spreadsheet and saved as a workbook, imported elsewhere
+    wb = Workbook()
+    for r in csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))):
+        wb.active.append(r)
+        for c in wb.active[wb.active.max_row]:
+            c.data_type = "s"
+    buf = io.BytesIO()
+    wb.save(buf)
+    for name, data in (("coverage.csv", exported.content), ("coverage.xlsx", buf.getvalue())):
+        other = Store.open(f"sqlite:///{tmp_path / name}.db")
+        try:
+            client2, csrf2 = _admin(other)
+            r = client2.post(
+                "/coverage/import", files={"file": (name, data)}, data={"csrf": csrf2}, follow_redirects=False
+            )
+            assert r.status_code == 303, r.text[:500]
+            got = {e["name"] for e in other.reviews.expected()}
+            # (the import trims every cell, so a leading tab or CR goes as it always did)
+            assert {t.strip() for t in NASTY} <= got, got
+            assert not [n for n in got if n.startswith("'")]
+        finally:
+            other.close()
+
+
+def test_audit_csv_quotes_formula_like_text(store):
+    client, _ = _admin(store)
+    store.audit.record("root", "desk.register", NASTY[0], None, {"note": NASTY[2]})
+    text = client.get("/audit.csv").content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    targets = [r[3] for r in rows[1:]]
+    assert "'" + NASTY[0] in targets and NASTY[0] not in targets

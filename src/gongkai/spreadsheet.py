@@ -8,8 +8,14 @@ OWASP's CSV-injection advice, every writer goes through here:
 - XLSX: such a value is written as a string cell (``data_type`` ``"s"``), never a formula: it opens as
   the exact text, nothing added (``xlsx_append``).
 - CSV: there is no string type, so the value is prefixed with a single quote (``csv_cell``), which the
-  spreadsheet shows as text. ``unescape`` strips exactly that prefix again (the desk's Excel import does,
-  for a CSV export opened and saved as a workbook), so the original text is recoverable.
+  spreadsheet shows as text. ``unescape`` strips exactly that prefix again (the desk's Excel import and
+  the expected-publisher import do, for a CSV export re-imported as it is or opened and saved as a
+  workbook), so the original text is recoverable.
+
+The writers: ``export.to_bytes`` (``gongkai export``, /api/export, /audit.csv), ``gongkai check --format
+csv``, the coverage CSV (``review.coverage.to_csv``), the watch workbook (``collect.watch.to_xlsx``:
+``gongkai watch --xlsx`` and /watch.xlsx), the desk's ledger workbook (``desk.excel.export_ledger``) and
+the demo corpus manifest. A new one goes through ``csv_row`` or ``xlsx_append`` too.
 
 Only text is touched: numbers and dates (a negative count) are written as they are.
 """

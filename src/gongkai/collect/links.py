@@ -145,6 +145,8 @@ def extract(
 def _is_pager(label: str, url: str, profile: Profile) -> bool:
     if any(w in label.lower() for w in profile.next_page):
         return True
+    if profile.page_number.match(label):  # 第2页, 2: a page number, whatever its address looks like
+        return True
     parts = urlsplit(url)
     target = parts.path + ("?" + parts.query if parts.query else "")
     return any(p.search(target) for p in profile.page_href)

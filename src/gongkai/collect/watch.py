@@ -163,9 +163,12 @@ def tally(entries: list[WatchEntry]) -> dict[str, int]:
 
 
 def to_xlsx(entries: list[WatchEntry], year: int, lang: str = "zh") -> bytes:
-    """The watch list as a workbook (one row an agency)."""
+    """The watch list as a workbook (one row an agency). Agency names, addresses and reasons come from
+    the sites list and from the sites themselves: formula-like text is written as text (spreadsheet.py)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+
+    from ..spreadsheet import xlsx_append
 
     en = lang == "en"
     wb = Workbook()
@@ -198,12 +201,13 @@ def to_xlsx(entries: list[WatchEntry], year: int, lang: str = "zh") -> bytes:
             "原因",
         ]
     )
-    ws.append(header)
+    xlsx_append(ws, header)
     for c in ws[1]:
         c.font = Font(bold=True)
     kinds = {"government": ("政府", "government"), "department": ("部门", "department")}
     for e in entries:
-        ws.append(
+        xlsx_append(
+            ws,
             [
                 e.agency,
                 e.url,
@@ -215,7 +219,7 @@ def to_xlsx(entries: list[WatchEntry], year: int, lang: str = "zh") -> bytes:
                 e.edited_found,
                 e.report_url or "",
                 e.reason_en if en else e.reason,
-            ]
+            ],
         )
     for col, width in zip("ABCDEFGHIJ", (36, 40, 16, 8, 12, 12, 6, 14, 50, 40), strict=True):
         ws.column_dimensions[col].width = width

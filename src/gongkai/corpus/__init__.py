@@ -27,6 +27,7 @@ from pathlib import Path
 
 from ..demo import _break, synthetic
 from ..report import Agency
+from ..spreadsheet import csv_row
 from .agencies import SyntheticAgency, agencies
 from .stamp import Stamper
 
@@ -189,7 +190,7 @@ def generate_corpus(
     next_rows = 0
     try:
         with (out / MANIFEST).open("w", newline="", encoding="utf-8") as mf:
-            manifest = csv.writer(mf)
+            manifest = csv.writer(mf)  # generated names, yet every CSV we write goes through csv_row
             manifest.writerow(MANIFEST_FIELDS)
             for (k, _task), result in ex.map(_run, tasks()):
                 if isinstance(result, BaseException):
@@ -202,7 +203,7 @@ def generate_corpus(
                 total.by_format.update(s.by_format)
                 waiting[k] = rows
                 while next_rows in waiting:  # rows in chunk order: the manifest is deterministic too
-                    manifest.writerows(waiting.pop(next_rows))
+                    manifest.writerows(csv_row(r) for r in waiting.pop(next_rows))
                     next_rows += 1
                 if progress:
                     progress(total)

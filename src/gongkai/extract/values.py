@@ -7,10 +7,12 @@
 | 增2,668, +44, 减19, -369         | signed delta                            |
 | 512（+284）                      | delta 284, stated new total 512         |
 | 170,815.4万元, 2122500000元      | float in 万元                           |
+| a count above 2,147,483,647      | BadValue (MAX_COUNT)                    |
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -30,6 +32,10 @@ class Parsed:
     stated_total: int | None = None
 
 
+# Counts (and stated totals) are at most what an INTEGER column holds on both databases (32-bit on
+# PostgreSQL, store/models.py); no agency counts two billion of anything, so a larger printed number is a
+# misreading (digits run together), reported as unreadable rather than stored.
+MAX_COUNT = 2**31 - 1
 ZERO_MARKS = frozenset({"/", "-", "—", "–", "－", "─", "无", "0", "——", "--", "\\"})
 _SPACES = re.compile(r"[\s\u3000\u00a0\u200b]+")
 _COUNT_UNIT = re.compile(r"(?:件|项|个|宗|条|次|人次|家)$")
@@ -52,7 +58,10 @@ def is_blank(raw: str | None) -> bool:
 def _int(text: str) -> int:
     if not _INT.fullmatch(text):
         raise BadValue(f"not an integer: {text!r}")
-    return int(text.replace(",", ""))
+    n = int(text.replace(",", ""))
+    if n > MAX_COUNT:
+        raise BadValue(f"larger than any count can be ({MAX_COUNT:,}): {text!r}")
+    return n
 
 
 @lru_cache(maxsize=4096)
@@ -95,6 +104,8 @@ def _parse_money(text: str) -> Parsed:
     if "," in number and not re.fullmatch(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?", number):
         raise BadValue(f"misplaced thousands separator: {text!r}")
     value = float(digits)
+    if not math.isfinite(value):
+        raise BadValue(f"not an amount of money: {text!r}")
     if unit == "元":
         value = value / 10_000
     elif unit == "亿元":

@@ -39,6 +39,7 @@ DY, CD = DeskYear.__table__, CalendarDay.__table__
 PA, PS = PortalAgency.__table__, PortalSubmission.__table__
 PURGED_NAME = "（已清除）"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+CALENDAR_FIRST, CALENDAR_LAST = 1990, 2100  # the years a holiday schedule can be entered for
 
 
 @dataclass(slots=True)
@@ -86,6 +87,8 @@ class Ledger:
     ) -> list[tuple[Application, dt.date | None, dt.date | None]]:
         """Enter (or replace) a year's schedule: holidays on weekdays (False) and make-up working
         weekend days (True). Returns the open applications whose deadline moved: (app, before, after)."""
+        if not CALENDAR_FIRST <= year <= CALENDAR_LAST:  # typed in a form or on the command line
+            raise LedgerError(f"年度须在{CALENDAR_FIRST}年至{CALENDAR_LAST}年之间：{str(year)[:20]}")
         if any(d.year != year for d in days):
             raise LedgerError(f"日期不属于{year}年")
         before = {d.app.id: d.due for d in self.open_deadlines()}

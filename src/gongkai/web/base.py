@@ -8,19 +8,64 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import Path as PathParam
-from fastapi import Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from pydantic import BeforeValidator, Field
 
-from ..errors import Forbidden, RequestError
+from ..errors import Forbidden, Invalid, RequestError
 from ..store import Store
 from .csrf import csrf_token
 from .security import HashSlots, Throttle
 from .text import TEXT
 
 HERE = Path(__file__).parent
-MAX_ID = 2**62  # ids beyond what the databases store are refused (422) before they reach a query
+# Every integer a URL brings is range-checked before it reaches a query (422, never a 500). Ids are
+# INTEGER columns (store/models.py): 32-bit on PostgreSQL, so the bound is what both databases hold.
+MAX_ID = 2**31 - 1
+YEAR_MIN, YEAR_MAX = 1990, 2100  # a report year, or a year to look at: anything else is a mistake
+MAX_PAGE = 100_000  # page numbers of the paged lists
+
+
+def _blank_is_none(v: Any) -> Any:
+    return None if isinstance(v, str) and not v.strip() else v
+
+
 Id = Annotated[int, PathParam(ge=1, le=MAX_ID)]  # every integer id in a path
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]  # an id in the query (?against=…)
+# ?year=… (absent or blank, as the pages' own links leave it when there is no year yet: the latest)
+Year = Annotated[
+    Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)] | None, BeforeValidator(_blank_is_none), Query()
+]
+PageNo = Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)]  # ?page=…
+Count = Annotated[int | None, Query(ge=0, le=MAX_ID)]  # a count echoed back (?imported=…)
+
+
+def year_of(text: str | None, source: str = "year") -> int | None:
+    """A year typed into a query as text (where "unknown" or a blank is also allowed): None for a blank,
+    else the year, refused (422) unless it is a whole number in YEAR_MIN–YEAR_MAX."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit() and len(text) <= 4 and YEAR_MIN <= int(text) <= YEAR_MAX):
+        raise Invalid(
+            source,
+            f"年度须为{YEAR_MIN}至{YEAR_MAX}之间的整数：{text[:20]}",
+            f"the year must be a whole number from {YEAR_MIN} to {YEAR_MAX}: {text[:20]}",
+        )
+    return int(text)
+
+
+def id_list(text: str, source: str = "ids") -> tuple[int, ...]:
+    """Ids given as "12,15,40": each must be an id the databases can hold (else 422)."""
+    out = []
+    for part in (x.strip() for x in text.split(",")):
+        if not part:
+            continue
+        if not (part.isascii() and part.isdigit() and len(part) <= 10 and 1 <= int(part) <= MAX_ID):
+            raise Invalid(source, f"编号不正确：{part[:20]}", f"not a valid id: {part[:20]}")
+        out.append(int(part))
+    return tuple(out)
 
 
 class LoginRequired(RequestError):

@@ -3,9 +3,9 @@ years, and coverage (who published on time, late, or not at all)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from .. import regions
@@ -19,9 +19,8 @@ from ..review.hierarchy import region_prefix
 from ..review.peers import Group, compare, trend
 from ..review.workflow import REVIEW_ROLES, scope_prefix
 from ..rules import run_cross_year
-from .base import Web, attachment, lang_of
+from .base import Count, PageNo, Web, Year, attachment, id_list, lang_of
 
-Year = Annotated[int | None, Query(ge=1990, le=2100)]
 LEVELS = ("province", "city", "county", "township")
 KINDS = ("government", "department")
 COMPARE_PAGE = 100  # ranked rows a page: a province's peer group is hundreds to thousands
@@ -113,7 +112,7 @@ def router(web: Web) -> APIRouter:
     # ---- compare ----------------------------------------------------------------------------------
 
     def group_of(ids: str, year: int | None, region: str, level: str, kind: str, name: str) -> Group:
-        picked = tuple(int(x) for x in ids.split(",") if x.strip().isdigit() and len(x.strip()) < 18)
+        picked = id_list(ids)
         return Group(
             year=year,
             region=region_prefix(region),
@@ -133,7 +132,7 @@ def router(web: Web) -> APIRouter:
         kind: str = "",
         name: str = "",
         rank: str = "disclosure_rate",
-        page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
+        page_no: PageNo = 1,
     ) -> HTMLResponse:
         group = group_of(ids, latest(year) if not ids else year, region, level, kind, name)
         data = compare(store, group, rank)
@@ -223,7 +222,7 @@ def router(web: Web) -> APIRouter:
 
     @r.get("/coverage", response_class=HTMLResponse)
     def coverage_page(
-        request: Request, year: Year = None, region: str = "", state: str = "", imported: int | None = None
+        request: Request, year: Year = None, region: str = "", state: str = "", imported: Count = None
     ) -> HTMLResponse:
         chosen, entries = coverage_of(year, region)
         shown = [e for e in entries if not state or e.state == state]

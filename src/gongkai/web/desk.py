@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import math
 from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
@@ -48,6 +49,7 @@ from ..desk.ledger import (
     fold,
 )
 from ..desk.tally import YearInputs
+from ..extract.values import MAX_COUNT
 from ..formats import format_for_year
 from ..store import Store
 from ..store.ledger import Due, Ledger
@@ -896,6 +898,8 @@ def _inputs_from(year: int, form: dict[str, str]) -> YearInputs:
             v = float(text)
         except ValueError as e:
             raise ValueError(f"{fmt.cell_label(cid)}“{text}”不是数字") from e
+        if not math.isfinite(v) or (fmt.kind_of(cid) != "money" and v > MAX_COUNT):
+            raise ValueError(f"{fmt.cell_label(cid)}“{text[:20]}”超出可记录的范围")
         if v < 0:
             raise ValueError(f"{fmt.cell_label(cid)}不能为负数")
         t2[cid] = int(v) if v.is_integer() and fmt.kind_of(cid) != "money" else v

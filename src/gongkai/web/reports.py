@@ -19,7 +19,7 @@ from ..review.workflow import TRANSITIONS, can_review
 from ..rules import run_cross_year
 from ..writer import html_table
 from ..writer.layout import tables
-from .base import Id, Web, lang_of
+from .base import MAX_PAGE, Id, PageNo, Web, lang_of, year_of
 from .original import PageCache, Pane, PaneCache, build_pane, cell_crop_png, page_png
 
 PAGE = 50  # rows per page of the report list
@@ -43,13 +43,14 @@ def list_filters(
     status: str | None = None,
 ) -> dict[str, Any]:
     """Query parameters → ``store.reports.rows`` filters (a FastAPI dependency of every list route);
-    "unknown" picks reports whose year (or format) was not recognised; malformed values are ignored
-    rather than refused. ``q`` is kept for the caller's full-text search."""
+    "unknown" picks reports whose year (or format) was not recognised. A year that is not one (1800,
+    10^20, "abc") is refused (422); other malformed values are ignored rather than refused. ``q`` is kept
+    for the caller's full-text search."""
     f: dict[str, Any] = {}
     if year == "unknown":
         f["unknown_year"] = True
-    elif year and year.strip().isdigit() and len(year.strip()) == 4:
-        f["year"] = int(year)
+    elif (y := year_of(year)) is not None:
+        f["year"] = y
     if errors in ("1", "true", "yes"):
         f["has_errors"] = True
     elif errors in ("0", "false", "no"):
@@ -97,7 +98,7 @@ def router(web: Web) -> APIRouter:
     def reports_page(
         request: Request,
         f: Filters,
-        page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
+        page_no: PageNo = 1,
     ) -> HTMLResponse:
         found = rows(f, limit=PAGE + 1, offset=(page_no - 1) * PAGE)
         params = {k: v for k in LIST_PARAMS if (v := request.query_params.get(k))}
@@ -211,7 +212,7 @@ def router(web: Web) -> APIRouter:
         return web.page(request, "original.html", pane=pane, version_id=version_id)
 
     @r.get("/reports/{version_id}/pages/{no}.png")
-    async def page_image(version_id: Id, no: Annotated[int, PathParam(ge=0, le=100_000)]) -> Response:
+    async def page_image(version_id: Id, no: Annotated[int, PathParam(ge=0, le=MAX_PAGE)]) -> Response:
         sha = store.reports.version_file(version_id)["sha256"]
 
         def draw() -> bytes:

@@ -20,7 +20,7 @@ from ..errors import Forbidden, Invalid, NotFound
 from ..review import coverage as cov
 from ..review.diff import diff
 from ..review.workflow import REVIEW_ROLES, STATUSES, can_review, scope_prefix
-from .base import MAX_ID, Id, Web, attachment, lang_of
+from .base import YEAR_MAX, YEAR_MIN, Id, PageNo, QueryId, Web, attachment, lang_of, year_of
 from .csrf import check_csrf
 
 DOCS = {
@@ -152,9 +152,7 @@ def router(web: Web) -> APIRouter:
     # ---- versions --------------------------------------------------------------------------------
 
     @r.get("/reports/{version_id}/diff", response_class=HTMLResponse)
-    def diff_page(
-        request: Request, version_id: Id, against: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None
-    ) -> HTMLResponse:
+    def diff_page(request: Request, version_id: Id, against: QueryId = None) -> HTMLResponse:
         row = store.reports.version_row(version_id)
         versions = store.reports.versions(row["report_id"])
         if against is None:
@@ -193,7 +191,7 @@ def router(web: Web) -> APIRouter:
 
     @r.get("/review/circular.{fmt}")
     async def circular(
-        request: Request, fmt: str, year: Annotated[int, Query(ge=2000, le=2100)], region: str = ""
+        request: Request, fmt: str, year: Annotated[int, Query(ge=YEAR_MIN, le=YEAR_MAX)], region: str = ""
     ) -> Response:
         user = reviewer(request, region)
         if region == "" and scope_prefix(user) != "":
@@ -218,7 +216,8 @@ def router(web: Web) -> APIRouter:
         prefix = scope_prefix(user) or ""
         counts = store.reports.counts(region_prefix=prefix or None)
         years = [y["year"] for y in counts["by_year"] if y["year"] is not None]
-        chosen = int(year) if year and year.isdigit() else (max(years) if years else None)
+        chosen = year_of(year)
+        chosen = chosen if chosen is not None else (max(years) if years else None)
         queue = (
             store.reports.rows(
                 year=chosen, region_prefix=prefix or None, has_errors=True, review_status="pending", limit=100
@@ -263,9 +262,7 @@ def router(web: Web) -> APIRouter:
     # ---- audit log (admins) ----------------------------------------------------------------------
 
     @r.get("/audit", response_class=HTMLResponse)
-    def audit_page(
-        request: Request, page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1
-    ) -> HTMLResponse:
+    def audit_page(request: Request, page_no: PageNo = 1) -> HTMLResponse:
         web.need_user(request, ("admin",))
         entries = store.audit.list(limit=101, offset=(page_no - 1) * 100)
         return web.page(

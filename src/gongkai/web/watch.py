@@ -5,15 +5,14 @@ Exportable as XLSX; the same as JSON under /api/watch."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ..collect.watch import STATES, tally, to_xlsx, watch
-from .base import Web, lang_of
+from .base import Web, Year, lang_of
 
-Year = Annotated[int | None, Query(ge=1990, le=2100)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
