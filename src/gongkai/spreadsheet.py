@@ -22,8 +22,12 @@ Only text is touched: numbers and dates (a negative count) are written as they a
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterable
 from typing import Any
+
+from .errors import Invalid
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
@@ -65,3 +69,16 @@ def xlsx_append(ws: Any, values: list[Any]) -> None:
     for col, v in enumerate(values, 1):
         if is_formula_like(v):
             ws.cell(row, col).data_type = "s"
+
+
+def csv_rows(data: bytes, filename: str) -> list[list[str]]:
+    """The rows of an uploaded CSV in UTF-8 (with or without BOM) or GB18030, as spreadsheets save it."""
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise Invalid(filename, "无法识别文件的编码", "unknown text encoding")
+    return list(csv.reader(io.StringIO(text)))

@@ -7,14 +7,13 @@ same machine, so per-host politeness (one request at a time, adaptive delay) hol
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ..errors import Invalid
+from ..spreadsheet import csv_rows
 
 AGENCY = ("agency", "机关", "机关名称", "name", "单位")
 URL = ("url", "网址", "链接", "地址", "网站")
@@ -40,15 +39,7 @@ class BadRow:
 
 def read_sites(data: bytes, filename: str = "SITES.csv") -> tuple[list[Site], list[BadRow]]:
     """The sites of a CSV (UTF-8, UTF-8 BOM or GB18030) and its bad rows."""
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise Invalid(filename, "无法识别文件的编码", "unknown text encoding")
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = csv_rows(data, filename)
     if not rows:
         raise Invalid(filename, "文件是空的", "the file is empty")
     header = [h.strip().lower() for h in rows[0]]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Invalid
-from ..spreadsheet import csv_row, unescape
+from ..spreadsheet import csv_row, csv_rows, unescape
 from .deadlines import deadline, timeliness
 
 if TYPE_CHECKING:
@@ -167,16 +167,8 @@ def _table(data: bytes, filename: str) -> list[list[Any]]:
                 raise Invalid(filename, "行数超过 100000", "more than 100,000 rows")
             rows.append([unescape(c) for c in row])
         return rows
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise Invalid(filename, "无法识别文件的编码", "unknown text encoding")
     # our own coverage CSV quoted formula-like names ('=…, spreadsheet.py): read back as they were
-    return [[unescape(c) for c in row] for row in csv.reader(io.StringIO(text))]
+    return [[unescape(c) for c in row] for row in csv_rows(data, filename)]
 
 
 def to_csv(entries: list[Entry], lang: str = "zh") -> bytes:

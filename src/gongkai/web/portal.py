@@ -26,7 +26,15 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ..desk.applicant import DELIVERIES, FORMS, PERSON_ID_TYPES, ApplicantError, missing, normalise
+from ..desk.applicant import (
+    DELIVERIES,
+    DETAIL_FIELDS,
+    FORMS,
+    PERSON_ID_TYPES,
+    ApplicantError,
+    missing,
+    normalise,
+)
 from ..desk.forms import status_text
 from ..desk.ledger import APPLICANT_TYPES, LedgerError, deadline, fold
 from ..store.ledger import Ledger
@@ -42,23 +50,8 @@ HONEYPOT = "website"
 # Letters addressed to the applicant (a consultation letter goes to the third party, not to them).
 APPLICANT_LETTERS = ("registered", "correction_sent", "extension_approved", "fee_notice_sent", "answered")
 BEIJING = ZoneInfo("Asia/Shanghai")
-FORM_FIELDS = (
-    "applicant_type",
-    "applicant",
-    "id_type",
-    "applicant_id",
-    "legal_rep",
-    "contact_person",
-    "phone",
-    "address",
-    "postcode",
-    "email",
-    "info_title",
-    "info_number",
-    "request",
-    "form_wanted",
-    "delivery",
-)
+# the ledger's own fields and Art. 29's (desk/applicant.py): what the public form sends
+FORM_FIELDS = ("applicant_type", "applicant", "applicant_id", "request", *DETAIL_FIELDS)
 
 
 class RateLimit:
