@@ -73,7 +73,10 @@ def _ocr(report: Report, fmt: Format) -> list[Finding]:
 def _truncated(report: Report, fmt: Format) -> Finding | None:
     """A report that stops part-way: its last tables and last sections are all missing."""
     found = {s.id for s in report.sections if s.id}
-    seen = {cid.split(".", 1)[0] for cid, c in report.cells.items() if c.prov is not None}
+    cells = report.cells
+    seen = {
+        t for t, ids in _by_table(tuple(cells)).items() if any(cells[cid].prov is not None for cid in ids)
+    }
     if not seen or "t4" in seen or found & {"s4", "s5", "s6"}:
         return None
     tables = [zh.split(" ", 1)[0] for t, (zh, _en) in _TABLE_NAMES.items() if t not in seen]
@@ -83,6 +86,15 @@ def _truncated(report: Report, fmt: Format) -> Finding | None:
         f"未找到{'、'.join(tables)}及第{'、'.join(sections)}部分",
         detail_en=f"{len(tables)} tables and {len(sections)} sections not found",
     )
+
+
+@lru_cache(maxsize=256)
+def _by_table(cell_ids: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """The cell IDs of each table (what comes before the first dot), once per layout."""
+    out: dict[str, list[str]] = {}
+    for cid in cell_ids:
+        out.setdefault(cid.split(".", 1)[0], []).append(cid)
+    return {t: tuple(ids) for t, ids in out.items()}
 
 
 def _sections(report: Report, fmt: Format) -> list[Finding]:
