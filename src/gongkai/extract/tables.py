@@ -11,6 +11,7 @@ follow the official order, which their printed headers are checked against.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -93,6 +94,18 @@ class Found:
         self.cells[cell_id] = RawCell(cell_id, cell.text, cell.prov, cell.confidence)
 
 
+def _put_row(found: Found, ids: Sequence[str], cells: list[TableCell | None]) -> None:
+    """``found.put`` of each cell of a row that is there (the same, in one loop)."""
+    have = found.cells
+    for cid, cell in zip(ids, cells, strict=True):
+        if cell is None:
+            continue
+        if cid in have:
+            found.put(cid, cell)  # a second printing of the cell: put says whether it differs
+        else:
+            have[cid] = RawCell(cid, cell.text, cell.prov, cell.confidence)
+
+
 # ---- label indexes, built once from the format data -------------------------------------------
 
 
@@ -153,6 +166,8 @@ def _labels_and_values(row: list[TableCell]) -> tuple[list[TableCell], list[Tabl
 
 def _fit(cells: list[TableCell], width: int) -> list[TableCell | None]:
     """Exactly ``width`` value cells: drop surplus blank cells at either end, pad missing ones."""
+    if len(cells) == width:  # the commonest case: nothing to drop or pad
+        return list(cells)
     cells = list(cells)
     while len(cells) > width and not cells[0].text:
         cells.pop(0)
@@ -257,8 +272,7 @@ def _route(row: list[TableCell], state: _State, found: Found) -> None:
         elif state.table == "t4" and len(vals) >= T4_WIDTH and not state.t4_values:
             state.t4_values.extend(vals)  # a grid row of 15 blank cells: the table printed, left unfilled
         return
-    keys = [norm(c.text) for c in labels]
-    if not has_values and _header(keys, labels, state, found):
+    if not has_values and _header([norm(c.text) for c in labels], labels, state, found):
         return
     if _t3_row(labels, vals, state, found) or _t2_row(labels, vals, state, found):
         return
@@ -331,9 +345,7 @@ def _t2_row(labels: list[TableCell], vals: list[TableCell], state: _State, found
     if 0 < len(vals) < len(fields) and all(c.text for c in vals):
         _repair_t2(ids, [f.kind for _fmt, f in fields], vals, found)
         return True
-    for cid, cell in zip(ids, _fit(vals, len(fields)), strict=True):
-        if cell is not None:
-            found.put(cid, cell)
+    _put_row(found, ids, _fit(vals, len(fields)))
     return True
 
 
@@ -416,9 +428,7 @@ def _t3_row(labels: list[TableCell], vals: list[TableCell], state: _State, found
     if _needs_repair(vals, T3_WIDTH):
         _repair_cells(list(ids), vals, R.row_total(T3_WIDTH), found)
         return True
-    for cid, cell in zip(ids, _fit(vals, T3_WIDTH), strict=True):
-        if cell is not None:
-            found.put(cid, cell)
+    _put_row(found, ids, _fit(vals, T3_WIDTH))
     return True
 
 
@@ -472,6 +482,4 @@ def _finish_t4(state: _State, found: Found) -> None:
     filled = _fit(vals, T4_WIDTH)
     if len(vals) != T4_WIDTH:
         found.issues.append(Issue("conf.t4_shape", f"{len(vals)}", [], vals[0].prov if vals else None))
-    for cid, cell in zip(ids, filled, strict=True):
-        if cell is not None:
-            found.put(cid, cell)
+    _put_row(found, ids, filled)
