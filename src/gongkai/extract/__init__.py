@@ -30,7 +30,7 @@ def extract(doc: Document) -> Report:
     sections = split_sections(doc, headings)
     tables = _tables_by_section(doc, headings)
     found = extract_tables(tables)
-    if not any(c.startswith("t3.") for c in found.cells):
+    if not any(c.startswith("t3.") for c in reversed(found.cells)):  # from the end: t3 and t4 come last
         streams = _stream_tables(doc, headings)
         if streams:
             found = extract_tables(tables + streams)

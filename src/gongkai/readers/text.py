@@ -164,9 +164,9 @@ def _table(
 ) -> Table:
     """The table of lines ``start:end``, the ``index``-th of the document. Every cell's provenance
     carries its line, table, row and column from the start."""
-    tab_lines = [k for k in range(start, end) if kinds[k] == _TAB]
-    one_cell = sum(1 for k in tab_lines if ones[k])
-    cell_per_line = bool(tab_lines) and one_cell >= 0.6 * len(tab_lines)
+    tab_lines = kinds[start:end].count(_TAB)
+    one_cell = ones[start:end].count(True)  # only tab lines hold one cell
+    cell_per_line = tab_lines > 0 and one_cell >= 0.6 * tab_lines
     build = _rows_cell_per_line if cell_per_line else _rows_line_per_row
     rows = build(kinds, texts, ones, start, end, source, index)
     return Table(rows=rows, grid=False, prov=Provenance(source, start + 1, end, table=index))
