@@ -318,13 +318,37 @@ _PICTURE_SHARE = 0.12  # pictures smaller than this share of the page (logos, se
 def _pictures(page: pdfium.PdfPage, left: float, top: float) -> list[tuple[float, float, float, float]]:
     """Boxes (x0, top, x1, bottom; page points from the top left) of the page's image objects."""
     out = []
-    for obj in itertools.islice(page.get_objects(filter=(R.FPDF_PAGEOBJ_IMAGE,), max_depth=8), 64):
-        try:
-            x0, y0, x1, y1 = obj.get_bounds()
-        except pdfium.PdfiumError:
-            continue
+    lo, bo, ro, to = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    for obj in itertools.islice(_images(page.raw), 64):
+        if not R.FPDFPageObj_GetBounds(obj, lo, bo, ro, to):
+            continue  # an image pdfium cannot place
+        x0, y0, x1, y1 = lo.value, bo.value, ro.value, to.value
         out.append((x0 - left, top - y1, x1 - left, top - y0))
     return out
+
+
+def _images(parent, form: bool = False, level: int = 0) -> Iterator[object]:
+    """The page's image objects, form XObjects searched 8 levels deep: what
+    ``page.get_objects(filter=(FPDF_PAGEOBJ_IMAGE,), max_depth=8)`` yields, with the same errors, on
+    the raw handles. The helper wraps every object of the page (text, paths) in a Python object
+    before filtering, which cost a tenth of reading a born-digital page."""
+    count = R.FPDFFormObj_CountObjects(parent) if form else R.FPDFPage_CountObjects(parent)
+    if count < 0:
+        raise pdfium.PdfiumError("Failed to get number of pageobjects.")
+    get = R.FPDFFormObj_GetObject if form else R.FPDFPage_GetObject
+    for i in range(count):
+        obj = get(parent, i)
+        if not obj:
+            raise pdfium.PdfiumError("Failed to get pageobject.")
+        kind = R.FPDFPageObj_GetType(obj)
+        if kind == R.FPDF_PAGEOBJ_UNKNOWN:
+            raise pdfium.PdfiumError(
+                "Failed to determine pageobject type, did you pass in a valid FPDF_PAGEOBJECT handle?"
+            )
+        if kind == R.FPDF_PAGEOBJ_IMAGE:
+            yield obj
+        elif kind == R.FPDF_PAGEOBJ_FORM and level < 7:
+            yield from _images(obj, True, level + 1)
 
 
 def _share(box: tuple[float, float, float, float], width: float, height: float) -> float:
