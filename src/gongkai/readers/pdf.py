@@ -291,7 +291,8 @@ def _read_open_page(
     left, bottom, _, top = page.get_cropbox()
     height = top - bottom
     chars, garbled = _chars(page, left, top)
-    pictures = _pictures(page, left, top)
+    paths, images = _page_objects(page.raw)
+    pictures = _pictures(images, left, top)
     if not chars:
         layer: PageLayer = "garbled" if garbled else "ocr" if pictures else "empty"
         try:
@@ -299,7 +300,7 @@ def _read_open_page(
         except _TooCoarse as e:
             warnings.append(f"第{no}页扫描分辨率过低（约 {e.dpi} dpi），未识别")
             return _Page(no, height, layer=layer, coarse=e.dpi)
-    out = _layout(no, height, chars, _rules(page, left, top), prev_cols)
+    out = _layout(no, height, chars, _rules(paths, left, top), prev_cols)
     # A picture pasted into a born-digital page (a table as a screenshot): the text layer has nothing
     # where it lies, so the picture is read by OCR and its blocks join the page's own.
     for box in pictures:
@@ -315,40 +316,16 @@ def _read_open_page(
 _PICTURE_SHARE = 0.12  # pictures smaller than this share of the page (logos, seals) are not read
 
 
-def _pictures(page: pdfium.PdfPage, left: float, top: float) -> list[tuple[float, float, float, float]]:
+def _pictures(images: list[object], left: float, top: float) -> list[tuple[float, float, float, float]]:
     """Boxes (x0, top, x1, bottom; page points from the top left) of the page's image objects."""
     out = []
     lo, bo, ro, to = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
-    for obj in itertools.islice(_images(page.raw), 64):
+    for obj in images:
         if not R.FPDFPageObj_GetBounds(obj, lo, bo, ro, to):
             continue  # an image pdfium cannot place
         x0, y0, x1, y1 = lo.value, bo.value, ro.value, to.value
         out.append((x0 - left, top - y1, x1 - left, top - y0))
     return out
-
-
-def _images(parent, form: bool = False, level: int = 0) -> Iterator[object]:
-    """The page's image objects, form XObjects searched 8 levels deep: what
-    ``page.get_objects(filter=(FPDF_PAGEOBJ_IMAGE,), max_depth=8)`` yields, with the same errors, on
-    the raw handles. The helper wraps every object of the page (text, paths) in a Python object
-    before filtering, which cost a tenth of reading a born-digital page."""
-    count = R.FPDFFormObj_CountObjects(parent) if form else R.FPDFPage_CountObjects(parent)
-    if count < 0:
-        raise pdfium.PdfiumError("Failed to get number of pageobjects.")
-    get = R.FPDFFormObj_GetObject if form else R.FPDFPage_GetObject
-    for i in range(count):
-        obj = get(parent, i)
-        if not obj:
-            raise pdfium.PdfiumError("Failed to get pageobject.")
-        kind = R.FPDFPageObj_GetType(obj)
-        if kind == R.FPDF_PAGEOBJ_UNKNOWN:
-            raise pdfium.PdfiumError(
-                "Failed to determine pageobject type, did you pass in a valid FPDF_PAGEOBJECT handle?"
-            )
-        if kind == R.FPDF_PAGEOBJ_IMAGE:
-            yield obj
-        elif kind == R.FPDF_PAGEOBJ_FORM and level < 7:
-            yield from _images(obj, True, level + 1)
 
 
 def _share(box: tuple[float, float, float, float], width: float, height: float) -> float:
@@ -580,44 +557,79 @@ class _Matrix:
 _IDENTITY = _Matrix(1, 0, 0, 1, 0, 0)
 
 
-def _objects(page: pdfium.PdfPage) -> Iterator[tuple[object, _Matrix]]:
-    """Path objects of the page, form XObjects included, with their object → page transform."""
-    budget = [MAX_PATHS]
+_MAX_PICTURES = 64  # image objects of a page looked at
+_FORM_DEPTH_PATHS = 8  # form XObjects nested this deep are searched for ruling lines
+_FORM_DEPTH_IMAGES = 7  # and this deep for images (pypdfium2's get_objects(max_depth=8))
+
+
+def _page_objects(raw) -> tuple[list[tuple[object, _Matrix]], list[object]]:
+    """The page's path objects with their object → page transforms (form XObjects included, at most
+    ``MAX_PATHS``) and its first 64 image objects, in one walk over pdfium's raw handles.
+
+    Each list is what a walk of its own gives: the paths in the order a depth-first walk meets them;
+    the images exactly as ``page.get_objects(filter=(FPDF_PAGEOBJ_IMAGE,), max_depth=8)`` yields
+    them, with the ``PdfiumError`` it raises on a container it cannot count or an object it cannot get
+    or type, while it is still looking (the helper wraps every object of the page in a Python object
+    before filtering: a tenth of reading a born-digital page, and a second walk another)."""
+    paths: list[tuple[object, _Matrix]] = []
+    images: list[object] = []
+    budget = MAX_PATHS
     fm = R.FS_MATRIX()
+    path_kind, form_kind, image_kind = R.FPDF_PAGEOBJ_PATH, R.FPDF_PAGEOBJ_FORM, R.FPDF_PAGEOBJ_IMAGE
 
-    def walk(count: int, get, parent: _Matrix, depth: int) -> Iterator[tuple[object, _Matrix]]:
+    def walk(parent, form: bool, depth: int, matrix: _Matrix, seek_images: bool) -> None:
+        nonlocal budget
+        count = R.FPDFFormObj_CountObjects(parent) if form else R.FPDFPage_CountObjects(parent)
+        if seek_images and count < 0:
+            raise pdfium.PdfiumError("Failed to get number of pageobjects.")
+        get = R.FPDFFormObj_GetObject if form else R.FPDFPage_GetObject
         for i in range(count):
-            if budget[0] <= 0:
+            seek_paths = budget > 0
+            seek_images = seek_images and len(images) < _MAX_PICTURES
+            if not (seek_paths or seek_images):
                 return
-            obj = get(i)
+            obj = get(parent, i)
+            if seek_images and not obj:
+                raise pdfium.PdfiumError("Failed to get pageobject.")
             kind = R.FPDFPageObj_GetType(obj)
-            if kind not in (R.FPDF_PAGEOBJ_PATH, R.FPDF_PAGEOBJ_FORM):
+            if kind == image_kind:
+                if seek_images:
+                    images.append(obj)
                 continue
-            R.FPDFPageObj_GetMatrix(obj, fm)
-            m = _Matrix(fm.a, fm.b, fm.c, fm.d, fm.e, fm.f).then(parent)
-            if kind == R.FPDF_PAGEOBJ_PATH:
-                budget[0] -= 1
-                yield obj, m
-            elif depth < 8:
-                yield from walk(
-                    R.FPDFFormObj_CountObjects(obj),
-                    lambda k, o=obj: R.FPDFFormObj_GetObject(o, k),
-                    m,
-                    depth + 1,
+            if seek_images and kind == R.FPDF_PAGEOBJ_UNKNOWN:
+                raise pdfium.PdfiumError(
+                    "Failed to determine pageobject type, did you pass in a valid FPDF_PAGEOBJECT handle?"
                 )
+            if kind != path_kind and kind != form_kind:
+                continue
+            if seek_paths:
+                R.FPDFPageObj_GetMatrix(obj, fm)
+                m = _Matrix(fm.a, fm.b, fm.c, fm.d, fm.e, fm.f).then(matrix)
+                if kind == path_kind:
+                    budget -= 1
+                    paths.append((obj, m))
+                    continue
+            elif kind == path_kind:
+                continue
+            else:
+                m = matrix  # only images are sought below: no transform needed
+            into_paths = seek_paths and depth < _FORM_DEPTH_PATHS
+            into_images = seek_images and depth < _FORM_DEPTH_IMAGES
+            if into_paths or into_images:
+                walk(obj, True, depth + 1, m, into_images)
 
-    raw = page.raw
-    yield from walk(R.FPDFPage_CountObjects(raw), lambda k: R.FPDFPage_GetObject(raw, k), _IDENTITY, 0)
+    walk(raw, False, 0, _IDENTITY, True)
+    return paths, images
 
 
-def _rules(page: pdfium.PdfPage, left: float, top: float) -> tuple[list[_Seg], list[_Seg]]:
+def _rules(paths: list[tuple[object, _Matrix]], left: float, top: float) -> tuple[list[_Seg], list[_Seg]]:
     """Horizontal and vertical ruling lines in top-left page coordinates: stroked axis-parallel
     segments, and thin filled rectangles (borders drawn as fills). Wide fills are cell shading."""
     hs: list[_Seg] = []
     vs: list[_Seg] = []
     fill, stroke = ctypes.c_int(), ctypes.c_int()
     x, y = ctypes.c_float(), ctypes.c_float()
-    for obj, m in _objects(page):
+    for obj, m in paths:
         R.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke))
         stroked = bool(stroke.value) and not _white(obj, R.FPDFPageObj_GetStrokeColor)
         filled = fill.value != 0 and not _white(obj, R.FPDFPageObj_GetFillColor)
