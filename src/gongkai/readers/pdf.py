@@ -20,6 +20,7 @@ import functools
 import io
 import itertools
 import math
+import operator
 import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
@@ -77,19 +78,19 @@ _PAGE_NO = re.compile(
 
 @dataclass(slots=True)
 class _Char:
+    """A character and its box; the centre is worked out once (see ``_char``): layout reads it often."""
+
     c: str
     x0: float
     top: float
     x1: float
     bottom: float
+    cx: float
+    cy: float
 
-    @property
-    def cx(self) -> float:
-        return (self.x0 + self.x1) / 2
 
-    @property
-    def cy(self) -> float:
-        return (self.top + self.bottom) / 2
+def _char(c: str, x0: float, top: float, x1: float, bottom: float) -> _Char:
+    return _Char(c, x0, top, x1, bottom, (x0 + x1) / 2, (top + bottom) / 2)
 
 
 @dataclass(slots=True)
@@ -369,7 +370,7 @@ def _chars(page: pdfium.PdfPage, left: float, top: float) -> tuple[list[_Char], 
         else:  # a broken loose box (seen: 200 pt wide for vertical text): the glyph box, line-high
             cy = (tb[1] + tb[3]) / 2
             x0, y0, x1, y1 = tb[0], cy - typical / 2, tb[2], cy + typical / 2
-        ch = _Char(c, x0 - left, top - y1, x1 - left, top - y0)
+        ch = _char(c, x0 - left, top - y1, x1 - left, top - y0)
         key = (c, round(ch.x0), round(ch.top))
         if key in seen:  # fake bold: the same glyph drawn twice at (almost) the same spot
             continue
@@ -429,10 +430,8 @@ def _mojibake(chars: Iterable[str]) -> bool:
     """Is the text layer nonsense? A font without a usable ToUnicode map (CIDs taken as code points,
     or a wrong map) yields characters no Chinese report is written in: rare CJK (outside GB2312's
     6,763), Greek, Cyrillic, kana, Hangul, symbols. A report's own text is ASCII and GB2312."""
-    n = good = 0
-    for c in chars:
-        n += 1
-        good += _usual(c)
+    flags = list(map(_usual, chars))
+    n, good = len(flags), sum(flags)
     return n >= _MOJIBAKE_MIN and good < _MOJIBAKE_SHARE * n
 
 
@@ -462,6 +461,7 @@ def _loose_ok(lb: _Box, tb: _Box) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=8192)
 def _cjk(c: str) -> bool:
     return bool(_CJK_RE.match(c))
 
@@ -469,7 +469,7 @@ def _cjk(c: str) -> bool:
 def _group_lines(chars: list[_Char]) -> list[list[_Char]]:
     """Characters → lines (top to bottom), each line's characters left to right."""
     lines: list[list[_Char]] = []
-    for ch in sorted(chars, key=lambda c: c.cy):
+    for ch in sorted(chars, key=_by_cy):
         if lines:
             cur = lines[-1]
             first = cur[0]
@@ -479,8 +479,12 @@ def _group_lines(chars: list[_Char]) -> list[list[_Char]]:
                 continue
         lines.append([ch])
     for ln in lines:
-        ln.sort(key=lambda c: c.x0)
+        ln.sort(key=_by_x0)
     return lines
+
+
+_by_cy = operator.attrgetter("cy")
+_by_x0 = operator.attrgetter("x0")
 
 
 def _line_text(chars: list[_Char]) -> str:
