@@ -78,7 +78,7 @@ _PAGE_NO = re.compile(
 
 @dataclass(slots=True)
 class _Char:
-    """A character and its box; the centre is worked out once (see ``_char``): layout reads it often."""
+    """A character and its box; the centre is worked out once (``_chars``): layout reads it often."""
 
     c: str
     x0: float
@@ -87,10 +87,6 @@ class _Char:
     bottom: float
     cx: float
     cy: float
-
-
-def _char(c: str, x0: float, top: float, x1: float, bottom: float) -> _Char:
-    return _Char(c, x0, top, x1, bottom, (x0 + x1) / 2, (top + bottom) / 2)
 
 
 @dataclass(slots=True)
@@ -362,6 +358,7 @@ def _chars(page: pdfium.PdfPage, left: float, top: float) -> tuple[list[_Char], 
     ok = [_loose_ok(lb, tb) for _c, lb, tb in boxes]
     heights = sorted(lb[3] - lb[1] for (_c, lb, _t), good in zip(boxes, ok, strict=True) if good)
     typical = heights[len(heights) // 2] if heights else 10.0
+    half = typical / 2
     out: list[_Char] = []
     seen: set[tuple[str, int, int]] = set()
     for (c, lb, tb), good in zip(boxes, ok, strict=True):
@@ -369,13 +366,13 @@ def _chars(page: pdfium.PdfPage, left: float, top: float) -> tuple[list[_Char], 
             x0, y0, x1, y1 = lb
         else:  # a broken loose box (seen: 200 pt wide for vertical text): the glyph box, line-high
             cy = (tb[1] + tb[3]) / 2
-            x0, y0, x1, y1 = tb[0], cy - typical / 2, tb[2], cy + typical / 2
-        ch = _char(c, x0 - left, top - y1, x1 - left, top - y0)
-        key = (c, round(ch.x0), round(ch.top))
+            x0, y0, x1, y1 = tb[0], cy - half, tb[2], cy + half
+        cx0, ctop, cx1, cbottom = x0 - left, top - y1, x1 - left, top - y0
+        key = (c, round(cx0), round(ctop))
         if key in seen:  # fake bold: the same glyph drawn twice at (almost) the same spot
             continue
         seen.add(key)
-        out.append(ch)
+        out.append(_Char(c, cx0, ctop, cx1, cbottom, (cx0 + cx1) / 2, (ctop + cbottom) / 2))
     return out, False
 
 
@@ -451,14 +448,15 @@ def _usual(c: str) -> bool:
 
 def _loose_ok(lb: _Box, tb: _Box) -> bool:
     """The loose (font-metrics) box is sane: it holds the glyph's centre and is not absurdly big."""
-    size = max(tb[2] - tb[0], tb[3] - tb[1], 2.0)
-    cx, cy = (tb[0] + tb[2]) / 2, (tb[1] + tb[3]) / 2
-    return (
-        lb[0] <= cx <= lb[2]
-        and lb[1] <= cy <= lb[3]
-        and 0 < lb[2] - lb[0] <= 6 * size
-        and 0 < lb[3] - lb[1] <= 6 * size
-    )
+    g0, g1, g2, g3 = tb
+    size = g2 - g0  # max(width, height, 2.0), spelt out (this runs for every character)
+    if g3 - g1 > size:
+        size = g3 - g1
+    if size < 2.0:
+        size = 2.0
+    cx, cy = (g0 + g2) / 2, (g1 + g3) / 2
+    l0, l1, l2, l3 = lb
+    return l0 <= cx <= l2 and l1 <= cy <= l3 and 0 < l2 - l0 <= 6 * size and 0 < l3 - l1 <= 6 * size
 
 
 @functools.lru_cache(maxsize=8192)
@@ -473,7 +471,9 @@ def _group_lines(chars: list[_Char]) -> list[list[_Char]]:
         if lines:
             cur = lines[-1]
             first = cur[0]
-            h = min(first.bottom - first.top, ch.bottom - ch.top)
+            h = first.bottom - first.top  # min(first's height, ch's), spelt out
+            if ch.bottom - ch.top < h:
+                h = ch.bottom - ch.top
             if abs(ch.cy - first.cy) <= 0.5 * h:
                 cur.append(ch)
                 continue
@@ -495,7 +495,9 @@ def _line_text(chars: list[_Char]) -> str:
     for ch in chars:
         if prev is not None:
             gap = ch.x0 - prev.x1
-            h = max(ch.bottom - ch.top, prev.bottom - prev.top)
+            h = ch.bottom - ch.top  # max(ch's height, prev's), spelt out
+            if prev.bottom - prev.top > h:
+                h = prev.bottom - prev.top
             if gap > 1.5 * h:
                 parts.append("  ")
             elif gap > 0.12 * h and not (_cjk(prev.c) or _cjk(ch.c)):
@@ -894,10 +896,11 @@ def _layout(
                 inside.append(ch)
             else:
                 outside.append(ch)
+        last_i, last_j, regions = len(ys) - 2, len(xs) - 2, tab.regions
         for ch in inside:
-            i = min(bisect_right(ys, ch.cy) - 1, len(ys) - 2)
-            j = min(bisect_right(xs, ch.cx) - 1, len(xs) - 2)
-            tab.regions[slot[i][j]].chars.append(ch)
+            i = bisect_right(ys, ch.cy) - 1
+            j = bisect_right(xs, ch.cx) - 1
+            regions[slot[i if i < last_i else last_i][j if j < last_j else last_j]].chars.append(ch)
         if len(tab.regions) < 2 or not inside:
             continue  # a framed box or an empty grid: its text (if any) stays running text
         tab.xs = xs
