@@ -387,15 +387,19 @@ def _raw_chars(raw) -> tuple[list[tuple[str, _Box, _Box]], int]:
     out: list[tuple[str, _Box, _Box]] = []
     bad = 0
     codes = _codes(raw, n)
+    # the three calls a character makes, on plain addresses (see _by_address)
+    tp, at_rect = _address(raw), ctypes.addressof(rect)
+    at_lo, at_ro, at_bo, at_to = (ctypes.addressof(v) for v in (lo, ro, bo, to))
+    map_error, loose_box, char_box = _HAS_MAP_ERROR, _LOOSE_BOX, _CHAR_BOX
     for i in range(n):
         u = codes[i] if codes is not None else R.FPDFText_GetUnicode(raw, i)
         # pdfium's generated characters are spaces and line breaks: skipped here with the real ones
         if u in _BLANKS:
             continue
-        if u == 0xFFFD or u < 0x20 or 0xE000 <= u <= 0xF8FF or R.FPDFText_HasUnicodeMapError(raw, i) == 1:
+        if u == 0xFFFD or u < 0x20 or 0xE000 <= u <= 0xF8FF or map_error(tp, i) == 1:
             bad += 1
             continue
-        if not R.FPDFText_GetLooseCharBox(raw, i, rect) or not R.FPDFText_GetCharBox(raw, i, lo, ro, bo, to):
+        if not loose_box(tp, i, at_rect) or not char_box(tp, i, at_lo, at_ro, at_bo, at_to):
             continue
         out.append(
             (chr(u), (rect.left, rect.bottom, rect.right, rect.top), (lo.value, bo.value, ro.value, to.value))
@@ -577,18 +581,20 @@ def _page_objects(raw) -> tuple[list[tuple[object, _Matrix]], list[object]]:
     them, with the ``PdfiumError`` it raises on a container it cannot count or an object it cannot get
     or type, while it is still looking (the helper wraps every object of the page in a Python object
     before filtering: a tenth of reading a born-digital page, and a second walk another)."""
-    paths: list[tuple[object, _Matrix]] = []
-    images: list[object] = []
+    paths: list[tuple[int, _Matrix]] = []  # objects as plain addresses (see _by_address) until the end
+    images: list[int] = []
     budget = MAX_PATHS
     fm = R.FS_MATRIX()
+    at_fm = ctypes.addressof(fm)
     path_kind, form_kind, image_kind = R.FPDF_PAGEOBJ_PATH, R.FPDF_PAGEOBJ_FORM, R.FPDF_PAGEOBJ_IMAGE
+    object_type, object_matrix = _OBJECT_TYPE, _OBJECT_MATRIX
 
-    def walk(parent, form: bool, depth: int, matrix: _Matrix, seek_images: bool) -> None:
+    def walk(parent: int, form: bool, depth: int, matrix: _Matrix, seek_images: bool) -> None:
         nonlocal budget
-        count = R.FPDFFormObj_CountObjects(parent) if form else R.FPDFPage_CountObjects(parent)
+        count = _FORM_COUNT_OBJECTS(parent) if form else _PAGE_COUNT_OBJECTS(parent)
         if seek_images and count < 0:
             raise pdfium.PdfiumError("Failed to get number of pageobjects.")
-        get = R.FPDFFormObj_GetObject if form else R.FPDFPage_GetObject
+        get = _FORM_GET_OBJECT if form else _PAGE_GET_OBJECT
         for i in range(count):
             seek_paths = budget > 0
             seek_images = seek_images and len(images) < _MAX_PICTURES
@@ -597,7 +603,7 @@ def _page_objects(raw) -> tuple[list[tuple[object, _Matrix]], list[object]]:
             obj = get(parent, i)
             if seek_images and not obj:
                 raise pdfium.PdfiumError("Failed to get pageobject.")
-            kind = R.FPDFPageObj_GetType(obj)
+            kind = object_type(obj)
             if kind == image_kind:
                 if seek_images:
                     images.append(obj)
@@ -609,7 +615,7 @@ def _page_objects(raw) -> tuple[list[tuple[object, _Matrix]], list[object]]:
             if kind != path_kind and kind != form_kind:
                 continue
             if seek_paths:
-                R.FPDFPageObj_GetMatrix(obj, fm)
+                object_matrix(obj, at_fm)
                 m = _Matrix(fm.a, fm.b, fm.c, fm.d, fm.e, fm.f).then(matrix)
                 if kind == path_kind:
                     budget -= 1
@@ -624,8 +630,34 @@ def _page_objects(raw) -> tuple[list[tuple[object, _Matrix]], list[object]]:
             if into_paths or into_images:
                 walk(obj, True, depth + 1, m, into_images)
 
-    walk(raw, False, 0, _IDENTITY, True)
-    return paths, images
+    walk(_address(raw), False, 0, _IDENTITY, True)
+    handle = R.FPDF_PAGEOBJECT
+    return [(ctypes.cast(o, handle), m) for o, m in paths], [ctypes.cast(o, handle) for o in images]
+
+
+def _by_address(func, restype, *argtypes):
+    """pdfium's ``func`` (the same binding) taking and giving plain addresses (ints) for its handles and
+    out-parameters: no ctypes pointer object is made per call. For the calls made per character or per
+    page object, where building those objects cost a third of each call."""
+    fast = type(func)(ctypes.cast(func, ctypes.c_void_p).value)
+    fast.restype, fast.argtypes = restype, argtypes
+    return fast
+
+
+def _address(handle) -> int:
+    return ctypes.cast(handle, ctypes.c_void_p).value or 0
+
+
+_P, _I = ctypes.c_void_p, ctypes.c_int
+_PAGE_COUNT_OBJECTS = _by_address(R.FPDFPage_CountObjects, _I, _P)
+_PAGE_GET_OBJECT = _by_address(R.FPDFPage_GetObject, _P, _P, _I)
+_FORM_COUNT_OBJECTS = _by_address(R.FPDFFormObj_CountObjects, _I, _P)
+_FORM_GET_OBJECT = _by_address(R.FPDFFormObj_GetObject, _P, _P, ctypes.c_ulong)
+_OBJECT_TYPE = _by_address(R.FPDFPageObj_GetType, _I, _P)
+_OBJECT_MATRIX = _by_address(R.FPDFPageObj_GetMatrix, _I, _P, _P)
+_HAS_MAP_ERROR = _by_address(R.FPDFText_HasUnicodeMapError, _I, _P, _I)
+_LOOSE_BOX = _by_address(R.FPDFText_GetLooseCharBox, _I, _P, _I, _P)
+_CHAR_BOX = _by_address(R.FPDFText_GetCharBox, _I, _P, _I, _P, _P, _P, _P)
 
 
 def _rules(paths: list[tuple[object, _Matrix]], left: float, top: float) -> tuple[list[_Seg], list[_Seg]]:
