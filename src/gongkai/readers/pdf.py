@@ -353,15 +353,14 @@ def _chars(page: pdfium.PdfPage, left: float, top: float) -> tuple[list[_Char], 
         tp.close()
     if bad > 0 and bad > 0.3 * (bad + len(boxes)):
         return [], True
-    if _mojibake(c for c, _lb, _tb in boxes):
+    if _mojibake(b[0] for b in boxes):
         return [], True
-    ok = [_loose_ok(lb, tb) for _c, lb, tb in boxes]
-    heights = sorted(lb[3] - lb[1] for (_c, lb, _t), good in zip(boxes, ok, strict=True) if good)
+    heights = sorted(lb[3] - lb[1] for _c, lb, _tb, good in boxes if good)
     typical = heights[len(heights) // 2] if heights else 10.0
     half = typical / 2
     out: list[_Char] = []
     seen: set[tuple[str, int, int]] = set()
-    for (c, lb, tb), good in zip(boxes, ok, strict=True):
+    for c, lb, tb, good in boxes:
         if good:
             x0, y0, x1, y1 = lb
         else:  # a broken loose box (seen: 200 pt wide for vertical text): the glyph box, line-high
@@ -379,12 +378,14 @@ def _chars(page: pdfium.PdfPage, left: float, top: float) -> tuple[list[_Char], 
 _Box = tuple[float, float, float, float]  # left, bottom, right, top (PDF user space)
 
 
-def _raw_chars(raw) -> tuple[list[tuple[str, _Box, _Box]], int]:
-    """(character, loose box, glyph box) for each visible character; and the count of garbled ones."""
+def _raw_chars(raw) -> tuple[list[tuple[str, _Box, _Box, bool]], int]:
+    """(character, loose box, glyph box, loose box sane) for each visible character; and the count of
+    garbled ones. The loose (font-metrics) box is sane when it holds the glyph's centre and is not
+    absurdly big (more than 6 × the glyph's size, at least 2 pt, either way)."""
     n = min(R.FPDFText_CountChars(raw), MAX_CHARS)
     rect = R.FS_RECTF()
     lo, ro, bo, to = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
-    out: list[tuple[str, _Box, _Box]] = []
+    out: list[tuple[str, _Box, _Box, bool]] = []
     bad = 0
     codes = _codes(raw, n)
     # the three calls a character makes, on plain addresses (see _by_address)
@@ -401,9 +402,16 @@ def _raw_chars(raw) -> tuple[list[tuple[str, _Box, _Box]], int]:
             continue
         if not loose_box(tp, i, at_rect) or not char_box(tp, i, at_lo, at_ro, at_bo, at_to):
             continue
-        out.append(
-            (chr(u), (rect.left, rect.bottom, rect.right, rect.top), (lo.value, bo.value, ro.value, to.value))
-        )
+        l0, l1, l2, l3 = rect.left, rect.bottom, rect.right, rect.top
+        g0, g1, g2, g3 = lo.value, bo.value, ro.value, to.value
+        size = g2 - g0  # max(width, height, 2.0), spelt out (this runs for every character)
+        if g3 - g1 > size:
+            size = g3 - g1
+        if size < 2.0:
+            size = 2.0
+        cx, cy = (g0 + g2) / 2, (g1 + g3) / 2
+        ok = l0 <= cx <= l2 and l1 <= cy <= l3 and 0 < l2 - l0 <= 6 * size and 0 < l3 - l1 <= 6 * size
+        out.append((chr(u), (l0, l1, l2, l3), (g0, g1, g2, g3), ok))
     return out, bad
 
 
@@ -448,19 +456,6 @@ def _usual(c: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def _loose_ok(lb: _Box, tb: _Box) -> bool:
-    """The loose (font-metrics) box is sane: it holds the glyph's centre and is not absurdly big."""
-    g0, g1, g2, g3 = tb
-    size = g2 - g0  # max(width, height, 2.0), spelt out (this runs for every character)
-    if g3 - g1 > size:
-        size = g3 - g1
-    if size < 2.0:
-        size = 2.0
-    cx, cy = (g0 + g2) / 2, (g1 + g3) / 2
-    l0, l1, l2, l3 = lb
-    return l0 <= cx <= l2 and l1 <= cy <= l3 and 0 < l2 - l0 <= 6 * size and 0 < l3 - l1 <= 6 * size
 
 
 @functools.lru_cache(maxsize=8192)
