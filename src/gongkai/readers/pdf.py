@@ -137,12 +137,20 @@ class _Tab:
     @property
     def bbox(self) -> tuple[float, float, float, float]:
         rs = self.regions
-        return (
-            min(r.x0 for r in rs),
-            min(r.top for r in rs),
-            max(r.x1 for r in rs),
-            max(r.bottom for r in rs),
-        )
+        if not rs:
+            min(r.x0 for r in rs)  # raises what min() raises on no regions
+        # min/max of each side in one pass (as min() and max() do: the first of equal values stays)
+        x0, top, x1, bottom = rs[0].x0, rs[0].top, rs[0].x1, rs[0].bottom
+        for r in rs:
+            if r.x0 < x0:
+                x0 = r.x0
+            if r.top < top:
+                top = r.top
+            if r.x1 > x1:
+                x1 = r.x1
+            if r.bottom > bottom:
+                bottom = r.bottom
+        return x0, top, x1, bottom
 
 
 @dataclass(slots=True)
@@ -392,8 +400,9 @@ def _raw_chars(raw) -> tuple[list[tuple[str, _Box, _Box, bool]], int]:
     tp, at_rect = _address(raw), ctypes.addressof(rect)
     at_lo, at_ro, at_bo, at_to = (ctypes.addressof(v) for v in (lo, ro, bo, to))
     map_error, loose_box, char_box = _HAS_MAP_ERROR, _LOOSE_BOX, _CHAR_BOX
-    for i in range(n):
-        u = codes[i] if codes is not None else R.FPDFText_GetUnicode(raw, i)
+    if codes is None:  # one call a character (the text has characters beyond the BMP)
+        codes = [R.FPDFText_GetUnicode(raw, i) for i in range(n)]
+    for i, u in enumerate(codes):
         # pdfium's generated characters are spaces and line breaks: skipped here with the real ones
         if u in _BLANKS:
             continue
