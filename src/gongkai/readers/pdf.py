@@ -321,12 +321,13 @@ def _read_open_page(
 _PICTURE_SHARE = 0.12  # pictures smaller than this share of the page (logos, seals) are not read
 
 
-def _pictures(images: list[object], left: float, top: float) -> list[tuple[float, float, float, float]]:
+def _pictures(images: list[int], left: float, top: float) -> list[tuple[float, float, float, float]]:
     """Boxes (x0, top, x1, bottom; page points from the top left) of the page's image objects."""
     out = []
     lo, bo, ro, to = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    at = [ctypes.addressof(v) for v in (lo, bo, ro, to)]
     for obj in images:
-        if not R.FPDFPageObj_GetBounds(obj, lo, bo, ro, to):
+        if not _OBJECT_BOUNDS(obj, *at):
             continue  # an image pdfium cannot place
         x0, y0, x1, y1 = lo.value, bo.value, ro.value, to.value
         out.append((x0 - left, top - y1, x1 - left, top - y0))
@@ -576,7 +577,7 @@ _FORM_DEPTH_PATHS = 8  # form XObjects nested this deep are searched for ruling 
 _FORM_DEPTH_IMAGES = 7  # and this deep for images (pypdfium2's get_objects(max_depth=8))
 
 
-def _page_objects(raw) -> tuple[list[tuple[object, _Matrix]], list[object]]:
+def _page_objects(raw) -> tuple[list[tuple[int, _Matrix]], list[int]]:
     """The page's path objects with their object → page transforms (form XObjects included, at most
     ``MAX_PATHS``) and its first 64 image objects, in one walk over pdfium's raw handles.
 
@@ -585,7 +586,7 @@ def _page_objects(raw) -> tuple[list[tuple[object, _Matrix]], list[object]]:
     them, with the ``PdfiumError`` it raises on a container it cannot count or an object it cannot get
     or type, while it is still looking (the helper wraps every object of the page in a Python object
     before filtering: a tenth of reading a born-digital page, and a second walk another)."""
-    paths: list[tuple[int, _Matrix]] = []  # objects as plain addresses (see _by_address) until the end
+    paths: list[tuple[int, _Matrix]] = []  # objects as plain addresses (see _by_address)
     images: list[int] = []
     budget = MAX_PATHS
     fm = R.FS_MATRIX()
@@ -635,14 +636,14 @@ def _page_objects(raw) -> tuple[list[tuple[object, _Matrix]], list[object]]:
                 walk(obj, True, depth + 1, m, into_images)
 
     walk(_address(raw), False, 0, _IDENTITY, True)
-    handle = R.FPDF_PAGEOBJECT
-    return [(ctypes.cast(o, handle), m) for o, m in paths], [ctypes.cast(o, handle) for o in images]
+    return paths, images
 
 
 def _by_address(func, restype, *argtypes):
     """pdfium's ``func`` (the same binding) taking and giving plain addresses (ints) for its handles and
-    out-parameters: no ctypes pointer object is made per call. For the calls made per character or per
-    page object, where building those objects cost a third of each call."""
+    out-parameters: no ctypes pointer object is made per call. For the calls made per character, per
+    page object and per path segment, where building those objects cost a third of each call. Page
+    objects and path segments stay plain addresses throughout (``_page_objects``, ``_rules``)."""
     fast = type(func)(ctypes.cast(func, ctypes.c_void_p).value)
     fast.restype, fast.argtypes = restype, argtypes
     return fast
@@ -662,19 +663,29 @@ _OBJECT_MATRIX = _by_address(R.FPDFPageObj_GetMatrix, _I, _P, _P)
 _HAS_MAP_ERROR = _by_address(R.FPDFText_HasUnicodeMapError, _I, _P, _I)
 _LOOSE_BOX = _by_address(R.FPDFText_GetLooseCharBox, _I, _P, _I, _P)
 _CHAR_BOX = _by_address(R.FPDFText_GetCharBox, _I, _P, _I, _P, _P, _P, _P)
+_OBJECT_BOUNDS = _by_address(R.FPDFPageObj_GetBounds, _I, _P, _P, _P, _P, _P)
+_DRAW_MODE = _by_address(R.FPDFPath_GetDrawMode, _I, _P, _P, _P)
+_STROKE_COLOR = _by_address(R.FPDFPageObj_GetStrokeColor, _I, _P, _P, _P, _P, _P)
+_FILL_COLOR = _by_address(R.FPDFPageObj_GetFillColor, _I, _P, _P, _P, _P, _P)
+_COUNT_SEGMENTS = _by_address(R.FPDFPath_CountSegments, _I, _P)
+_GET_SEGMENT = _by_address(R.FPDFPath_GetPathSegment, _P, _P, _I)
+_SEGMENT_POINT = _by_address(R.FPDFPathSegment_GetPoint, _I, _P, _P, _P)
+_SEGMENT_TYPE = _by_address(R.FPDFPathSegment_GetType, _I, _P)
+_SEGMENT_CLOSE = _by_address(R.FPDFPathSegment_GetClose, _I, _P)
 
 
-def _rules(paths: list[tuple[object, _Matrix]], left: float, top: float) -> tuple[list[_Seg], list[_Seg]]:
+def _rules(paths: list[tuple[int, _Matrix]], left: float, top: float) -> tuple[list[_Seg], list[_Seg]]:
     """Horizontal and vertical ruling lines in top-left page coordinates: stroked axis-parallel
     segments, and thin filled rectangles (borders drawn as fills). Wide fills are cell shading."""
     hs: list[_Seg] = []
     vs: list[_Seg] = []
     fill, stroke = ctypes.c_int(), ctypes.c_int()
+    at_fill, at_stroke = ctypes.addressof(fill), ctypes.addressof(stroke)
     x, y = ctypes.c_float(), ctypes.c_float()
     for obj, m in paths:
-        R.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke))
-        stroked = bool(stroke.value) and not _white(obj, R.FPDFPageObj_GetStrokeColor)
-        filled = fill.value != 0 and not _white(obj, R.FPDFPageObj_GetFillColor)
+        _DRAW_MODE(obj, at_fill, at_stroke)
+        stroked = bool(stroke.value) and not _white(obj, _STROKE_COLOR)
+        filled = fill.value != 0 and not _white(obj, _FILL_COLOR)
         if not (stroked or filled):
             continue
         for pts in _subpaths(obj, m, x, y, left, top):
@@ -685,21 +696,22 @@ def _rules(paths: list[tuple[object, _Matrix]], left: float, top: float) -> tupl
     return _merge_segs(hs), _merge_segs(vs)
 
 
-def _white(obj, getter) -> bool:
+def _white(obj: int, getter) -> bool:
     r, g, b, a = ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint()
-    if not getter(obj, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a)):
+    if not getter(obj, ctypes.addressof(r), ctypes.addressof(g), ctypes.addressof(b), ctypes.addressof(a)):
         return False
     return a.value == 0 or min(r.value, g.value, b.value) >= 240
 
 
-def _subpaths(obj, m: _Matrix, x, y, left: float, top: float) -> Iterator[list[tuple[float, float]]]:
+def _subpaths(obj: int, m: _Matrix, x, y, left: float, top: float) -> Iterator[list[tuple[float, float]]]:
     """Straight-edged subpaths as point lists in page coordinates (curved ones are skipped)."""
     pts: list[tuple[float, float]] = []
     curved = False
-    for i in range(R.FPDFPath_CountSegments(obj)):
-        seg = R.FPDFPath_GetPathSegment(obj, i)
-        R.FPDFPathSegment_GetPoint(seg, ctypes.byref(x), ctypes.byref(y))
-        kind = R.FPDFPathSegment_GetType(seg)
+    at_x, at_y = ctypes.addressof(x), ctypes.addressof(y)
+    for i in range(_COUNT_SEGMENTS(obj)):
+        seg = _GET_SEGMENT(obj, i)
+        _SEGMENT_POINT(seg, at_x, at_y)
+        kind = _SEGMENT_TYPE(seg)
         px, py = m.apply(x.value, y.value)
         p = (px - left, top - py)
         if kind == R.FPDF_SEGMENT_MOVETO:
@@ -710,7 +722,7 @@ def _subpaths(obj, m: _Matrix, x, y, left: float, top: float) -> Iterator[list[t
         if kind == R.FPDF_SEGMENT_BEZIERTO:
             curved = True
         pts.append(p)
-        if R.FPDFPathSegment_GetClose(seg) and pts[0] != p:
+        if _SEGMENT_CLOSE(seg) and pts[0] != p:
             pts.append(pts[0])
     if len(pts) > 1 and not curved:
         yield pts
