@@ -819,7 +819,10 @@ def _coverage(segs: list[_Seg], lo: float, hi: float) -> float:
     """Share of [lo, hi] covered by the segments."""
     if hi <= lo:
         return 1.0
-    covered = sum(max(0.0, min(s.hi, hi) - max(s.lo, lo)) for s in segs)
+    # max(0.0, min(s.hi, hi) - max(s.lo, lo)) of each segment, the min and max spelt out
+    covered = sum(
+        v if (v := (hi if hi < s.hi else s.hi) - (lo if lo > s.lo else s.lo)) > 0.0 else 0.0 for s in segs
+    )
     return covered / (hi - lo)
 
 
@@ -877,7 +880,14 @@ def _regions(
     for i in range(nr):
         for j in range(nc):
             e = extent.setdefault(uf.find(i * nc + j), [i, j, i, j])
-            e[0], e[1], e[2], e[3] = min(e[0], i), min(e[1], j), max(e[2], i), max(e[3], j)
+            if i < e[0]:  # e = [min i, min j, max i, max j], spelt out
+                e[0] = i
+            if j < e[1]:
+                e[1] = j
+            if i > e[2]:
+                e[2] = i
+            if j > e[3]:
+                e[3] = j
     taken = [[False] * nc for _ in range(nr)]
     out: list[_Region] = []
     for i in range(nr):
