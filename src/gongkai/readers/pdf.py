@@ -364,15 +364,16 @@ def _chars(page: pdfium.PdfPage, left: float, top: float) -> tuple[list[_Char], 
         return [], True
     if _mojibake(b[0] for b in boxes):
         return [], True
-    heights = sorted(lb[3] - lb[1] for _c, lb, _tb, good in boxes if good)
-    typical = heights[len(heights) // 2] if heights else 10.0
-    half = typical / 2
+    half: float | None = None  # half the typical line height: wanted only for a broken loose box
     out: list[_Char] = []
     seen: set[tuple[str, int, int]] = set()
     for c, lb, tb, good in boxes:
         if good:
             x0, y0, x1, y1 = lb
         else:  # a broken loose box (seen: 200 pt wide for vertical text): the glyph box, line-high
+            if half is None:
+                heights = sorted(b[1][3] - b[1][1] for b in boxes if b[3])
+                half = (heights[len(heights) // 2] if heights else 10.0) / 2
             cy = (tb[1] + tb[3]) / 2
             x0, y0, x1, y1 = tb[0], cy - half, tb[2], cy + half
         cx0, ctop, cx1, cbottom = x0 - left, top - y1, x1 - left, top - y0
