@@ -30,7 +30,7 @@ def extract(doc: Document) -> Report:
     sections = split_sections(doc, headings)
     tables = _tables_by_section(doc, headings)
     found = extract_tables(tables)
-    if not any(c.startswith("t3.") for c in found.cells):
+    if not any(c.startswith("t3.") for c in reversed(found.cells)):  # from the end: t3 and t4 come last
         streams = _stream_tables(doc, headings)
         if streams:
             found = extract_tables(tables + streams)
@@ -108,8 +108,8 @@ def _stream_tables(doc: Document, headings: list) -> list[tuple[Table, str | Non
 
 def _detect_format(found: Found, year: int | None) -> tuple[Format, str | None]:
     ids = found.cells.keys()
-    s19 = any(c in _ONLY_2019 for c in ids)
-    s21 = any(c in _ONLY_2021 for c in ids)
+    s19 = not _ONLY_2019.isdisjoint(ids)
+    s21 = not _ONLY_2021.isdisjoint(ids)
     if s19 and s21:
         return (format_for_year(year) if year else FORMAT_2021), "mixed"
     if s19:
@@ -125,8 +125,9 @@ def t3_rows(fmt: Format, found_ids: set[str] | frozenset[str]) -> list[str]:
     """The table 三 rows of this report: the format's, with （六） as one row where the report keeps one."""
     rows = [r.id for r in fmt.t3.rows]
     for alt, replaced in fmt.t3.alternatives:
-        has_alt = any(c.startswith(f"t3.{alt.id}.") for c in found_ids)
-        has_split = any(c.startswith(f"t3.{r}.") for r in replaced for c in found_ids)
+        alt_prefix, split_prefixes = f"t3.{alt.id}.", tuple(f"t3.{r}." for r in replaced)
+        has_alt = any(c.startswith(alt_prefix) for c in found_ids)
+        has_split = any(c.startswith(split_prefixes) for c in found_ids)
         if has_alt and not has_split:
             at = rows.index(replaced[0])
             rows = [*rows[:at], alt.id, *(r for r in rows[at:] if r not in replaced)]
@@ -136,14 +137,14 @@ def t3_rows(fmt: Format, found_ids: set[str] | frozenset[str]) -> list[str]:
 def _cells(fmt: Format, found: Found, issues: list[Issue]) -> dict[str, Cell]:
     ids = set(found.cells)
     skeleton = _skeleton(fmt.id, tuple(t3_rows(fmt, ids)))
-    cells: dict[str, Cell] = {cid: Cell(None) for cid in skeleton}
+    # Every cell of the skeleton, in its order; those the report did not print stay Cell(None).
+    cells: dict[str, Cell | None] = dict.fromkeys(skeleton)
+    kinds, parse, other = _KINDS, V.parse, (f"t3.{T3_OTHER_SINGLE.id}.", "t3.other.")
     for cid, raw in found.cells.items():
-        if cid not in cells:
-            if cid.startswith(f"t3.{T3_OTHER_SINGLE.id}.") or cid.startswith("t3.other."):
-                continue  # the other shape of （六）, printed beside the one the report uses
-            cells[cid] = Cell(None)
+        if cid not in cells and cid.startswith(other):
+            continue  # the other shape of （六）, printed beside the one the report uses
         try:
-            p = V.parse(raw.text, _kind(cid))  # type: ignore[arg-type]
+            p = parse(raw.text, kinds.get(cid, "count"))  # type: ignore[arg-type]
         except V.BadValue as e:
             issues.append(Issue("conf.value_unreadable", f"{raw.text!r}: {e}", [cid], raw.prov))
             cells[cid] = Cell(None, raw.text, raw.prov, confidence=raw.confidence)
@@ -151,7 +152,10 @@ def _cells(fmt: Format, found: Found, issues: list[Issue]) -> dict[str, Cell]:
         printed = raw.original if raw.original is not None else (raw.text or None)
         recovered = raw.original is not None and p.value is not None
         cells[cid] = Cell(p.value, printed, raw.prov, p.unit, p.stated_total, raw.confidence, recovered)
-    return cells
+    for cid, cell in cells.items():
+        if cell is None:
+            cells[cid] = Cell(None)
+    return cells  # type: ignore[return-value]
 
 
 @lru_cache(maxsize=16)

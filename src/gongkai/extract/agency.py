@@ -31,6 +31,12 @@ _PERIOD = re.compile(
 _TITLE_PREFIX = re.compile(r"^(?:标题|题目|名称|Title)[:：]")
 _TITLE_YEAR = re.compile(rf"({_YEAR})\s*年")
 _REPORT_WORDS = ("年度报告", "年报")
+_SPACES = re.compile(r"\s+")
+_LEAD_WORD = re.compile(r"^(?:关于|根据|按照)")
+_LEAD_YEAR = re.compile(rf"^{_YEAR}\s*年度?")
+# Every period statement ends in "12月31日": where that is not found (a quick literal search), the full
+# pattern, which has no literal to start from, need not scan the text.
+_PERIOD_END = re.compile(r"12\s*月\s*31\s*日")
 _PLACE_END = re.compile(r"(?:省|自治区|市|自治州|州|盟|地区|区|县|自治县|旗|自治旗|新区|实验区|开发区)$")
 
 
@@ -58,6 +64,8 @@ def _cn_number(text: str) -> int:
 
 
 def parse_date(text: str) -> dt.date | None:
+    if "日" not in text or "月" not in text:  # a date has both (quick test; the pattern scans slowly)
+        return None
     m = _DATE.search(text)
     if not m:
         return None
@@ -76,7 +84,7 @@ def find_title(paras: list[Paragraph]) -> tuple[str | None, Provenance | None]:
         if k + 1 < len(head) and len(head[k + 1].text) <= 4 and not any(w in here for w in _REPORT_WORDS):
             here += head[k + 1].text.replace(" ", "")
             if any(w in here for w in _REPORT_WORDS) and len(here) <= 80:
-                return _TITLE_PREFIX.sub("", re.sub(r"\s+", "", here)), p.prov
+                return _TITLE_PREFIX.sub("", _SPACES.sub("", here)), p.prov
         if any(w in here for w in _REPORT_WORDS) and len(p.text) <= 80:
             start = k
             # A name printed on its own line just above belongs to the title.
@@ -88,13 +96,13 @@ def find_title(paras: list[Paragraph]) -> tuple[str | None, Provenance | None]:
             ):
                 start = k - 1
             text = "".join(x.text.strip().lstrip("#").strip() for x in head[start : k + 1])
-            return _TITLE_PREFIX.sub("", re.sub(r"\s+", "", text)), head[start].prov
+            return _TITLE_PREFIX.sub("", _SPACES.sub("", text)), head[start].prov
     return None, None
 
 
 def _clean(name: str) -> str:
-    name = re.sub(r"\s+", "", name).strip('“”"《》')
-    return re.sub(r"^(?:关于|根据|按照)", "", name)
+    name = _SPACES.sub("", name).strip('“”"《》')
+    return _LEAD_WORD.sub("", name)
 
 
 def extract_meta(doc: Document) -> Meta:
@@ -108,7 +116,8 @@ def extract_meta(doc: Document) -> Meta:
     if title and (m := _TITLE_YEAR.search(title)):
         year = _cn_number(m.group(1))
     period_year = None
-    if m := _PERIOD.search(head_text + "\n" + "\n".join(p.text for p in paras[:40])):
+    period_text = head_text + "\n" + "\n".join(p.text for p in paras[:40])
+    if _PERIOD_END.search(period_text) and (m := _PERIOD.search(period_text)):
         period_year = int(m.group(1))
     year = year or period_year
 
@@ -118,15 +127,15 @@ def extract_meta(doc: Document) -> Meta:
     sig_date = None
     for p in reversed(tail):
         text = p.text.strip()
-        if sig_date is None and (d := parse_date(text)) and len(text) <= 30:
+        if sig_date is None and len(text) <= 30 and (d := parse_date(text)):
             sig_date, sig_prov = d, p.prov
             continue
-        compact = re.sub(r"\s+", "", text)
+        compact = _SPACES.sub("", text)
         if len(compact) <= 40 and _NAME.fullmatch(compact):
             cands.append((compact, p.prov))
             break
     for p in paras[:3]:
-        compact = re.sub(r"\s+", "", p.text)
+        compact = _SPACES.sub("", p.text)
         if len(compact) <= 40 and _NAME.fullmatch(compact):
             cands.append((compact, p.prov))
     for p in paras[:8]:
@@ -136,7 +145,7 @@ def extract_meta(doc: Document) -> Meta:
     if title and title_prov:
         before = _TITLE_YEAR.split(title, maxsplit=1)[0]
         after = title[len(before) :]
-        after = re.sub(rf"^{_YEAR}\s*年度?", "", after).split("政府信息公开")[0]
+        after = _LEAD_YEAR.sub("", after).split("政府信息公开")[0]
         for piece in (before, after):
             piece = _clean(piece)
             if len(piece) >= 2:

@@ -24,6 +24,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 _SENTENCE = re.compile(r"[^。；;\n]+")
+_DIGIT = re.compile(r"\d")
 _SCOPED = ("s1", "s3", "s4", None)
 
 
@@ -35,6 +36,8 @@ def find_facts(sections: list[SectionText], preamble: list[tuple[str, Provenance
     for text, prov in texts:
         for sentence in _SENTENCE.findall(text):
             if "申请" not in sentence and "复议" not in sentence and "诉讼" not in sentence:
+                continue
+            if not _DIGIT.search(sentence):  # every pattern states a number (_N): none can match
                 continue
             taken: set[str] = set()
             for kind, pattern in _PATTERNS:

@@ -11,7 +11,9 @@ follow the official order, which their printed headers are checked against.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..document import Provenance, Table, TableCell
 from ..formats import FORMAT_2019, FORMAT_2021, Field, LabelIndex, Row, norm
@@ -92,6 +94,18 @@ class Found:
         self.cells[cell_id] = RawCell(cell_id, cell.text, cell.prov, cell.confidence)
 
 
+def _put_row(found: Found, ids: Sequence[str], cells: list[TableCell | None]) -> None:
+    """``found.put`` of each cell of a row that is there (the same, in one loop)."""
+    have = found.cells
+    for cid, cell in zip(ids, cells, strict=True):
+        if cell is None:
+            continue
+        if cid in have:
+            found.put(cid, cell)  # a second printing of the cell: put says whether it differs
+        else:
+            have[cid] = RawCell(cid, cell.text, cell.prov, cell.confidence)
+
+
 # ---- label indexes, built once from the format data -------------------------------------------
 
 
@@ -130,7 +144,9 @@ _T3_HEADER_WORDS = {norm(x) for f in T3_COLUMNS for x in f.label.all()} | {
 _T4_HEADER_WORDS = {norm(x) for lab in (*T4.parents, *(g.label for g in T4.groups)) for x in lab.all()} | {
     norm(x) for f in T4.fields for x in f.label.all()
 }
+_T3_ONLY_HEADER_WORDS = _T3_HEADER_WORDS - {"总计", "合计"}  # the words a table-四 header may not have
 _INFO = norm(INFO_CONTENT.text)
+_T3_NOTE_KEY = norm(T3_NOTE.text)
 
 
 def _is_value(text: str) -> bool:
@@ -140,8 +156,9 @@ def _is_value(text: str) -> bool:
 def _labels_and_values(row: list[TableCell]) -> tuple[list[TableCell], list[TableCell]]:
     """Label cells (text) and the value cells after the last label."""
     last_label = -1
+    numeric = V.looks_numeric
     for i, c in enumerate(row):
-        if c.text and not _is_value(c.text):
+        if c.text and not numeric(c.text):
             last_label = i
     labels = [c for c in row[: last_label + 1] if c.text]
     return labels, row[last_label + 1 :]
@@ -149,6 +166,8 @@ def _labels_and_values(row: list[TableCell]) -> tuple[list[TableCell], list[Tabl
 
 def _fit(cells: list[TableCell], width: int) -> list[TableCell | None]:
     """Exactly ``width`` value cells: drop surplus blank cells at either end, pad missing ones."""
+    if len(cells) == width:  # the commonest case: nothing to drop or pad
+        return list(cells)
     cells = list(cells)
     while len(cells) > width and not cells[0].text:
         cells.pop(0)
@@ -253,8 +272,7 @@ def _route(row: list[TableCell], state: _State, found: Found) -> None:
         elif state.table == "t4" and len(vals) >= T4_WIDTH and not state.t4_values:
             state.t4_values.extend(vals)  # a grid row of 15 blank cells: the table printed, left unfilled
         return
-    keys = [norm(c.text) for c in labels]
-    if not has_values and _header(keys, labels, state, found):
+    if not has_values and _header([norm(c.text) for c in labels], labels, state, found):
         return
     if _t3_row(labels, vals, state, found) or _t2_row(labels, vals, state, found):
         return
@@ -264,9 +282,7 @@ def _route(row: list[TableCell], state: _State, found: Found) -> None:
 
 def _header(keys: list[str], labels: list[TableCell], state: _State, found: Found) -> bool:
     """Header, caption and note rows: they set the context for the rows that follow."""
-    if any(k in _T4_HEADER_WORDS for k in keys) and not any(
-        k in _T3_HEADER_WORDS - {"总计", "合计"} for k in keys
-    ):
+    if any(k in _T4_HEADER_WORDS for k in keys) and not any(k in _T3_ONLY_HEADER_WORDS for k in keys):
         _enter(state, found, "t4")
         return True
     if any(k in _T3_HEADER_WORDS for k in keys) or _is_t3_note(keys):
@@ -282,7 +298,7 @@ def _header(keys: list[str], labels: list[TableCell], state: _State, found: Foun
 
 
 def _is_t3_note(keys: list[str]) -> bool:
-    note = norm(T3_NOTE.text)
+    note = _T3_NOTE_KEY
     return any(len(k) >= 8 and (k in note or note in k) for k in keys)
 
 
@@ -329,9 +345,7 @@ def _t2_row(labels: list[TableCell], vals: list[TableCell], state: _State, found
     if 0 < len(vals) < len(fields) and all(c.text for c in vals):
         _repair_t2(ids, [f.kind for _fmt, f in fields], vals, found)
         return True
-    for cid, cell in zip(ids, _fit(vals, len(fields)), strict=True):
-        if cell is not None:
-            found.put(cid, cell)
+    _put_row(found, ids, _fit(vals, len(fields)))
     return True
 
 
@@ -384,11 +398,12 @@ def _plausible_value(text: str, kind: str) -> bool:
 
 
 def _fields_for(fmt_id: str, row_id: str) -> tuple[Field, ...]:
-    fmt = FORMAT_2019 if fmt_id == "2019" else FORMAT_2021
-    try:
-        return fmt.t2.fields_of(row_id)
-    except KeyError:
-        return ()
+    return _FIELDS.get((fmt_id, row_id), ())
+
+
+_FIELDS: dict[tuple[str, str], tuple[Field, ...]] = {
+    (fmt.id, r.id): fmt.t2.fields_of(r.id) for fmt in (FORMAT_2019, FORMAT_2021) for r in fmt.t2.rows()
+}
 
 
 def _t2_allowed(row_id: str) -> set[tuple[str, str]]:
@@ -409,14 +424,17 @@ def _t3_row(labels: list[TableCell], vals: list[TableCell], state: _State, found
     if row.group is None:
         state.t3_group = None
     _enter(state, found, "t3")
-    ids = [f"t3.{row.id}.{col.id}" for col in T3_COLUMNS]
+    ids = _t3_ids(row.id)
     if _needs_repair(vals, T3_WIDTH):
-        _repair_cells(ids, vals, R.row_total(T3_WIDTH), found)
+        _repair_cells(list(ids), vals, R.row_total(T3_WIDTH), found)
         return True
-    for cid, cell in zip(ids, _fit(vals, T3_WIDTH), strict=True):
-        if cell is not None:
-            found.put(cid, cell)
+    _put_row(found, ids, _fit(vals, T3_WIDTH))
     return True
+
+
+@lru_cache(maxsize=64)
+def _t3_ids(row_id: str) -> tuple[str, ...]:
+    return tuple(f"t3.{row_id}.{col.id}" for col in T3_COLUMNS)
 
 
 def _needs_repair(vals: list[TableCell], width: int) -> bool:
@@ -464,6 +482,4 @@ def _finish_t4(state: _State, found: Found) -> None:
     filled = _fit(vals, T4_WIDTH)
     if len(vals) != T4_WIDTH:
         found.issues.append(Issue("conf.t4_shape", f"{len(vals)}", [], vals[0].prov if vals else None))
-    for cid, cell in zip(ids, filled, strict=True):
-        if cell is not None:
-            found.put(cid, cell)
+    _put_row(found, ids, filled)

@@ -113,6 +113,11 @@ def _plausible(text: str) -> bool:
     """Text, not binary: control characters are rare and most characters are of the common scripts
     (a wrong byte order or a misread binary gives rare code points), checked on a sample."""
     sample = text[:20000]
-    if not sample or len(_CONTROL.findall(sample)) > max(2, len(sample) // 200):
+    if not sample:
         return False
-    return len(sample) - len(_RARE.findall(sample)) >= len(sample) * MIN_COMMON_SHARE
+    # One pass over the sample: the control characters are among the rare ones (none is common),
+    # so they are counted in the short list of rare characters, not in a second scan.
+    rare = _RARE.findall(sample)
+    if len(_CONTROL.findall("".join(rare))) > max(2, len(sample) // 200):
+        return False
+    return len(sample) - len(rare) >= len(sample) * MIN_COMMON_SHARE

@@ -20,6 +20,7 @@ import functools
 import io
 import itertools
 import math
+import operator
 import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
@@ -77,19 +78,15 @@ _PAGE_NO = re.compile(
 
 @dataclass(slots=True)
 class _Char:
+    """A character and its box; the centre is worked out once (``_chars``): layout reads it often."""
+
     c: str
     x0: float
     top: float
     x1: float
     bottom: float
-
-    @property
-    def cx(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def cy(self) -> float:
-        return (self.top + self.bottom) / 2
+    cx: float
+    cy: float
 
 
 @dataclass(slots=True)
@@ -140,12 +137,20 @@ class _Tab:
     @property
     def bbox(self) -> tuple[float, float, float, float]:
         rs = self.regions
-        return (
-            min(r.x0 for r in rs),
-            min(r.top for r in rs),
-            max(r.x1 for r in rs),
-            max(r.bottom for r in rs),
-        )
+        if not rs:
+            min(r.x0 for r in rs)  # raises what min() raises on no regions
+        # min/max of each side in one pass (as min() and max() do: the first of equal values stays)
+        x0, top, x1, bottom = rs[0].x0, rs[0].top, rs[0].x1, rs[0].bottom
+        for r in rs:
+            if r.x0 < x0:
+                x0 = r.x0
+            if r.top < top:
+                top = r.top
+            if r.x1 > x1:
+                x1 = r.x1
+            if r.bottom > bottom:
+                bottom = r.bottom
+        return x0, top, x1, bottom
 
 
 @dataclass(slots=True)
@@ -291,7 +296,8 @@ def _read_open_page(
     left, bottom, _, top = page.get_cropbox()
     height = top - bottom
     chars, garbled = _chars(page, left, top)
-    pictures = _pictures(page, left, top)
+    paths, images = _page_objects(page.raw)
+    pictures = _pictures(images, left, top)
     if not chars:
         layer: PageLayer = "garbled" if garbled else "ocr" if pictures else "empty"
         try:
@@ -299,7 +305,7 @@ def _read_open_page(
         except _TooCoarse as e:
             warnings.append(f"第{no}页扫描分辨率过低（约 {e.dpi} dpi），未识别")
             return _Page(no, height, layer=layer, coarse=e.dpi)
-    out = _layout(no, height, chars, _rules(page, left, top), prev_cols)
+    out = _layout(no, height, chars, _rules(paths, left, top), prev_cols)
     # A picture pasted into a born-digital page (a table as a screenshot): the text layer has nothing
     # where it lies, so the picture is read by OCR and its blocks join the page's own.
     for box in pictures:
@@ -315,14 +321,15 @@ def _read_open_page(
 _PICTURE_SHARE = 0.12  # pictures smaller than this share of the page (logos, seals) are not read
 
 
-def _pictures(page: pdfium.PdfPage, left: float, top: float) -> list[tuple[float, float, float, float]]:
+def _pictures(images: list[int], left: float, top: float) -> list[tuple[float, float, float, float]]:
     """Boxes (x0, top, x1, bottom; page points from the top left) of the page's image objects."""
     out = []
-    for obj in itertools.islice(page.get_objects(filter=(R.FPDF_PAGEOBJ_IMAGE,), max_depth=8), 64):
-        try:
-            x0, y0, x1, y1 = obj.get_bounds()
-        except pdfium.PdfiumError:
-            continue
+    lo, bo, ro, to = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    at = [ctypes.addressof(v) for v in (lo, bo, ro, to)]
+    for obj in images:
+        if not _OBJECT_BOUNDS(obj, *at):
+            continue  # an image pdfium cannot place
+        x0, y0, x1, y1 = lo.value, bo.value, ro.value, to.value
         out.append((x0 - left, top - y1, x1 - left, top - y0))
     return out
 
@@ -355,52 +362,67 @@ def _chars(page: pdfium.PdfPage, left: float, top: float) -> tuple[list[_Char], 
         tp.close()
     if bad > 0 and bad > 0.3 * (bad + len(boxes)):
         return [], True
-    if _mojibake(c for c, _lb, _tb in boxes):
+    if _mojibake(b[0] for b in boxes):
         return [], True
-    ok = [_loose_ok(lb, tb) for _c, lb, tb in boxes]
-    heights = sorted(lb[3] - lb[1] for (_c, lb, _t), good in zip(boxes, ok, strict=True) if good)
-    typical = heights[len(heights) // 2] if heights else 10.0
+    half: float | None = None  # half the typical line height: wanted only for a broken loose box
     out: list[_Char] = []
     seen: set[tuple[str, int, int]] = set()
-    for (c, lb, tb), good in zip(boxes, ok, strict=True):
+    for c, lb, tb, good in boxes:
         if good:
             x0, y0, x1, y1 = lb
         else:  # a broken loose box (seen: 200 pt wide for vertical text): the glyph box, line-high
+            if half is None:
+                heights = sorted(b[1][3] - b[1][1] for b in boxes if b[3])
+                half = (heights[len(heights) // 2] if heights else 10.0) / 2
             cy = (tb[1] + tb[3]) / 2
-            x0, y0, x1, y1 = tb[0], cy - typical / 2, tb[2], cy + typical / 2
-        ch = _Char(c, x0 - left, top - y1, x1 - left, top - y0)
-        key = (c, round(ch.x0), round(ch.top))
+            x0, y0, x1, y1 = tb[0], cy - half, tb[2], cy + half
+        cx0, ctop, cx1, cbottom = x0 - left, top - y1, x1 - left, top - y0
+        key = (c, round(cx0), round(ctop))
         if key in seen:  # fake bold: the same glyph drawn twice at (almost) the same spot
             continue
         seen.add(key)
-        out.append(ch)
+        out.append(_Char(c, cx0, ctop, cx1, cbottom, (cx0 + cx1) / 2, (ctop + cbottom) / 2))
     return out, False
 
 
 _Box = tuple[float, float, float, float]  # left, bottom, right, top (PDF user space)
 
 
-def _raw_chars(raw) -> tuple[list[tuple[str, _Box, _Box]], int]:
-    """(character, loose box, glyph box) for each visible character; and the count of garbled ones."""
+def _raw_chars(raw) -> tuple[list[tuple[str, _Box, _Box, bool]], int]:
+    """(character, loose box, glyph box, loose box sane) for each visible character; and the count of
+    garbled ones. The loose (font-metrics) box is sane when it holds the glyph's centre and is not
+    absurdly big (more than 6 × the glyph's size, at least 2 pt, either way)."""
     n = min(R.FPDFText_CountChars(raw), MAX_CHARS)
     rect = R.FS_RECTF()
     lo, ro, bo, to = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
-    out: list[tuple[str, _Box, _Box]] = []
+    out: list[tuple[str, _Box, _Box, bool]] = []
     bad = 0
     codes = _codes(raw, n)
-    for i in range(n):
-        u = codes[i] if codes is not None else R.FPDFText_GetUnicode(raw, i)
+    # the three calls a character makes, on plain addresses (see _by_address)
+    tp, at_rect = _address(raw), ctypes.addressof(rect)
+    at_lo, at_ro, at_bo, at_to = (ctypes.addressof(v) for v in (lo, ro, bo, to))
+    map_error, loose_box, char_box = _HAS_MAP_ERROR, _LOOSE_BOX, _CHAR_BOX
+    if codes is None:  # one call a character (the text has characters beyond the BMP)
+        codes = [R.FPDFText_GetUnicode(raw, i) for i in range(n)]
+    for i, u in enumerate(codes):
         # pdfium's generated characters are spaces and line breaks: skipped here with the real ones
         if u in _BLANKS:
             continue
-        if u == 0xFFFD or u < 0x20 or 0xE000 <= u <= 0xF8FF or R.FPDFText_HasUnicodeMapError(raw, i) == 1:
+        if u == 0xFFFD or u < 0x20 or 0xE000 <= u <= 0xF8FF or map_error(tp, i) == 1:
             bad += 1
             continue
-        if not R.FPDFText_GetLooseCharBox(raw, i, rect) or not R.FPDFText_GetCharBox(raw, i, lo, ro, bo, to):
+        if not loose_box(tp, i, at_rect) or not char_box(tp, i, at_lo, at_ro, at_bo, at_to):
             continue
-        out.append(
-            (chr(u), (rect.left, rect.bottom, rect.right, rect.top), (lo.value, bo.value, ro.value, to.value))
-        )
+        l0, l1, l2, l3 = rect.left, rect.bottom, rect.right, rect.top
+        g0, g1, g2, g3 = lo.value, bo.value, ro.value, to.value
+        size = g2 - g0  # max(width, height, 2.0), spelt out (this runs for every character)
+        if g3 - g1 > size:
+            size = g3 - g1
+        if size < 2.0:
+            size = 2.0
+        cx, cy = (g0 + g2) / 2, (g1 + g3) / 2
+        ok = l0 <= cx <= l2 and l1 <= cy <= l3 and 0 < l2 - l0 <= 6 * size and 0 < l3 - l1 <= 6 * size
+        out.append((chr(u), (l0, l1, l2, l3), (g0, g1, g2, g3), ok))
     return out, bad
 
 
@@ -428,10 +450,8 @@ def _mojibake(chars: Iterable[str]) -> bool:
     """Is the text layer nonsense? A font without a usable ToUnicode map (CIDs taken as code points,
     or a wrong map) yields characters no Chinese report is written in: rare CJK (outside GB2312's
     6,763), Greek, Cyrillic, kana, Hangul, symbols. A report's own text is ASCII and GB2312."""
-    n = good = 0
-    for c in chars:
-        n += 1
-        good += _usual(c)
+    flags = list(map(_usual, chars))
+    n, good = len(flags), sum(flags)
     return n >= _MOJIBAKE_MIN and good < _MOJIBAKE_SHARE * n
 
 
@@ -449,18 +469,7 @@ def _usual(c: str) -> bool:
     return True
 
 
-def _loose_ok(lb: _Box, tb: _Box) -> bool:
-    """The loose (font-metrics) box is sane: it holds the glyph's centre and is not absurdly big."""
-    size = max(tb[2] - tb[0], tb[3] - tb[1], 2.0)
-    cx, cy = (tb[0] + tb[2]) / 2, (tb[1] + tb[3]) / 2
-    return (
-        lb[0] <= cx <= lb[2]
-        and lb[1] <= cy <= lb[3]
-        and 0 < lb[2] - lb[0] <= 6 * size
-        and 0 < lb[3] - lb[1] <= 6 * size
-    )
-
-
+@functools.lru_cache(maxsize=8192)
 def _cjk(c: str) -> bool:
     return bool(_CJK_RE.match(c))
 
@@ -468,18 +477,24 @@ def _cjk(c: str) -> bool:
 def _group_lines(chars: list[_Char]) -> list[list[_Char]]:
     """Characters → lines (top to bottom), each line's characters left to right."""
     lines: list[list[_Char]] = []
-    for ch in sorted(chars, key=lambda c: c.cy):
+    for ch in sorted(chars, key=_by_cy):
         if lines:
             cur = lines[-1]
             first = cur[0]
-            h = min(first.bottom - first.top, ch.bottom - ch.top)
+            h = first.bottom - first.top  # min(first's height, ch's), spelt out
+            if ch.bottom - ch.top < h:
+                h = ch.bottom - ch.top
             if abs(ch.cy - first.cy) <= 0.5 * h:
                 cur.append(ch)
                 continue
         lines.append([ch])
     for ln in lines:
-        ln.sort(key=lambda c: c.x0)
+        ln.sort(key=_by_x0)
     return lines
+
+
+_by_cy = operator.attrgetter("cy")
+_by_x0 = operator.attrgetter("x0")
 
 
 def _line_text(chars: list[_Char]) -> str:
@@ -490,7 +505,9 @@ def _line_text(chars: list[_Char]) -> str:
     for ch in chars:
         if prev is not None:
             gap = ch.x0 - prev.x1
-            h = max(ch.bottom - ch.top, prev.bottom - prev.top)
+            h = ch.bottom - ch.top  # max(ch's height, prev's), spelt out
+            if prev.bottom - prev.top > h:
+                h = prev.bottom - prev.top
             if gap > 1.5 * h:
                 parts.append("  ")
             elif gap > 0.12 * h and not (_cjk(prev.c) or _cjk(ch.c)):
@@ -556,47 +573,120 @@ class _Matrix:
 _IDENTITY = _Matrix(1, 0, 0, 1, 0, 0)
 
 
-def _objects(page: pdfium.PdfPage) -> Iterator[tuple[object, _Matrix]]:
-    """Path objects of the page, form XObjects included, with their object → page transform."""
-    budget = [MAX_PATHS]
+_MAX_PICTURES = 64  # image objects of a page looked at
+_FORM_DEPTH_PATHS = 8  # form XObjects nested this deep are searched for ruling lines
+_FORM_DEPTH_IMAGES = 7  # and this deep for images (pypdfium2's get_objects(max_depth=8))
+
+
+def _page_objects(raw) -> tuple[list[tuple[int, _Matrix]], list[int]]:
+    """The page's path objects with their object → page transforms (form XObjects included, at most
+    ``MAX_PATHS``) and its first 64 image objects, in one walk over pdfium's raw handles.
+
+    Each list is what a walk of its own gives: the paths in the order a depth-first walk meets them;
+    the images exactly as ``page.get_objects(filter=(FPDF_PAGEOBJ_IMAGE,), max_depth=8)`` yields
+    them, with the ``PdfiumError`` it raises on a container it cannot count or an object it cannot get
+    or type, while it is still looking (the helper wraps every object of the page in a Python object
+    before filtering: a tenth of reading a born-digital page, and a second walk another)."""
+    paths: list[tuple[int, _Matrix]] = []  # objects as plain addresses (see _by_address)
+    images: list[int] = []
+    budget = MAX_PATHS
     fm = R.FS_MATRIX()
+    at_fm = ctypes.addressof(fm)
+    path_kind, form_kind, image_kind = R.FPDF_PAGEOBJ_PATH, R.FPDF_PAGEOBJ_FORM, R.FPDF_PAGEOBJ_IMAGE
+    object_type, object_matrix = _OBJECT_TYPE, _OBJECT_MATRIX
 
-    def walk(count: int, get, parent: _Matrix, depth: int) -> Iterator[tuple[object, _Matrix]]:
+    def walk(parent: int, form: bool, depth: int, matrix: _Matrix, seek_images: bool) -> None:
+        nonlocal budget
+        count = _FORM_COUNT_OBJECTS(parent) if form else _PAGE_COUNT_OBJECTS(parent)
+        if seek_images and count < 0:
+            raise pdfium.PdfiumError("Failed to get number of pageobjects.")
+        get = _FORM_GET_OBJECT if form else _PAGE_GET_OBJECT
         for i in range(count):
-            if budget[0] <= 0:
+            seek_paths = budget > 0
+            seek_images = seek_images and len(images) < _MAX_PICTURES
+            if not (seek_paths or seek_images):
                 return
-            obj = get(i)
-            kind = R.FPDFPageObj_GetType(obj)
-            if kind not in (R.FPDF_PAGEOBJ_PATH, R.FPDF_PAGEOBJ_FORM):
+            obj = get(parent, i)
+            if seek_images and not obj:
+                raise pdfium.PdfiumError("Failed to get pageobject.")
+            kind = object_type(obj)
+            if kind == image_kind:
+                if seek_images:
+                    images.append(obj)
                 continue
-            R.FPDFPageObj_GetMatrix(obj, fm)
-            m = _Matrix(fm.a, fm.b, fm.c, fm.d, fm.e, fm.f).then(parent)
-            if kind == R.FPDF_PAGEOBJ_PATH:
-                budget[0] -= 1
-                yield obj, m
-            elif depth < 8:
-                yield from walk(
-                    R.FPDFFormObj_CountObjects(obj),
-                    lambda k, o=obj: R.FPDFFormObj_GetObject(o, k),
-                    m,
-                    depth + 1,
+            if seek_images and kind == R.FPDF_PAGEOBJ_UNKNOWN:
+                raise pdfium.PdfiumError(
+                    "Failed to determine pageobject type, did you pass in a valid FPDF_PAGEOBJECT handle?"
                 )
+            if kind != path_kind and kind != form_kind:
+                continue
+            if seek_paths:
+                object_matrix(obj, at_fm)
+                m = _Matrix(fm.a, fm.b, fm.c, fm.d, fm.e, fm.f).then(matrix)
+                if kind == path_kind:
+                    budget -= 1
+                    paths.append((obj, m))
+                    continue
+            elif kind == path_kind:
+                continue
+            else:
+                m = matrix  # only images are sought below: no transform needed
+            into_paths = seek_paths and depth < _FORM_DEPTH_PATHS
+            into_images = seek_images and depth < _FORM_DEPTH_IMAGES
+            if into_paths or into_images:
+                walk(obj, True, depth + 1, m, into_images)
 
-    raw = page.raw
-    yield from walk(R.FPDFPage_CountObjects(raw), lambda k: R.FPDFPage_GetObject(raw, k), _IDENTITY, 0)
+    walk(_address(raw), False, 0, _IDENTITY, True)
+    return paths, images
 
 
-def _rules(page: pdfium.PdfPage, left: float, top: float) -> tuple[list[_Seg], list[_Seg]]:
+def _by_address(func, restype, *argtypes):
+    """pdfium's ``func`` (the same binding) taking and giving plain addresses (ints) for its handles and
+    out-parameters: no ctypes pointer object is made per call. For the calls made per character, per
+    page object and per path segment, where building those objects cost a third of each call. Page
+    objects and path segments stay plain addresses throughout (``_page_objects``, ``_rules``)."""
+    fast = type(func)(ctypes.cast(func, ctypes.c_void_p).value)
+    fast.restype, fast.argtypes = restype, argtypes
+    return fast
+
+
+def _address(handle) -> int:
+    return ctypes.cast(handle, ctypes.c_void_p).value or 0
+
+
+_P, _I = ctypes.c_void_p, ctypes.c_int
+_PAGE_COUNT_OBJECTS = _by_address(R.FPDFPage_CountObjects, _I, _P)
+_PAGE_GET_OBJECT = _by_address(R.FPDFPage_GetObject, _P, _P, _I)
+_FORM_COUNT_OBJECTS = _by_address(R.FPDFFormObj_CountObjects, _I, _P)
+_FORM_GET_OBJECT = _by_address(R.FPDFFormObj_GetObject, _P, _P, ctypes.c_ulong)
+_OBJECT_TYPE = _by_address(R.FPDFPageObj_GetType, _I, _P)
+_OBJECT_MATRIX = _by_address(R.FPDFPageObj_GetMatrix, _I, _P, _P)
+_HAS_MAP_ERROR = _by_address(R.FPDFText_HasUnicodeMapError, _I, _P, _I)
+_LOOSE_BOX = _by_address(R.FPDFText_GetLooseCharBox, _I, _P, _I, _P)
+_CHAR_BOX = _by_address(R.FPDFText_GetCharBox, _I, _P, _I, _P, _P, _P, _P)
+_OBJECT_BOUNDS = _by_address(R.FPDFPageObj_GetBounds, _I, _P, _P, _P, _P, _P)
+_DRAW_MODE = _by_address(R.FPDFPath_GetDrawMode, _I, _P, _P, _P)
+_STROKE_COLOR = _by_address(R.FPDFPageObj_GetStrokeColor, _I, _P, _P, _P, _P, _P)
+_FILL_COLOR = _by_address(R.FPDFPageObj_GetFillColor, _I, _P, _P, _P, _P, _P)
+_COUNT_SEGMENTS = _by_address(R.FPDFPath_CountSegments, _I, _P)
+_GET_SEGMENT = _by_address(R.FPDFPath_GetPathSegment, _P, _P, _I)
+_SEGMENT_POINT = _by_address(R.FPDFPathSegment_GetPoint, _I, _P, _P, _P)
+_SEGMENT_TYPE = _by_address(R.FPDFPathSegment_GetType, _I, _P)
+_SEGMENT_CLOSE = _by_address(R.FPDFPathSegment_GetClose, _I, _P)
+
+
+def _rules(paths: list[tuple[int, _Matrix]], left: float, top: float) -> tuple[list[_Seg], list[_Seg]]:
     """Horizontal and vertical ruling lines in top-left page coordinates: stroked axis-parallel
     segments, and thin filled rectangles (borders drawn as fills). Wide fills are cell shading."""
     hs: list[_Seg] = []
     vs: list[_Seg] = []
     fill, stroke = ctypes.c_int(), ctypes.c_int()
+    at_fill, at_stroke = ctypes.addressof(fill), ctypes.addressof(stroke)
     x, y = ctypes.c_float(), ctypes.c_float()
-    for obj, m in _objects(page):
-        R.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke))
-        stroked = bool(stroke.value) and not _white(obj, R.FPDFPageObj_GetStrokeColor)
-        filled = fill.value != 0 and not _white(obj, R.FPDFPageObj_GetFillColor)
+    for obj, m in paths:
+        _DRAW_MODE(obj, at_fill, at_stroke)
+        stroked = bool(stroke.value) and not _white(obj, _STROKE_COLOR)
+        filled = fill.value != 0 and not _white(obj, _FILL_COLOR)
         if not (stroked or filled):
             continue
         for pts in _subpaths(obj, m, x, y, left, top):
@@ -607,21 +697,22 @@ def _rules(page: pdfium.PdfPage, left: float, top: float) -> tuple[list[_Seg], l
     return _merge_segs(hs), _merge_segs(vs)
 
 
-def _white(obj, getter) -> bool:
+def _white(obj: int, getter) -> bool:
     r, g, b, a = ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint()
-    if not getter(obj, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a)):
+    if not getter(obj, ctypes.addressof(r), ctypes.addressof(g), ctypes.addressof(b), ctypes.addressof(a)):
         return False
     return a.value == 0 or min(r.value, g.value, b.value) >= 240
 
 
-def _subpaths(obj, m: _Matrix, x, y, left: float, top: float) -> Iterator[list[tuple[float, float]]]:
+def _subpaths(obj: int, m: _Matrix, x, y, left: float, top: float) -> Iterator[list[tuple[float, float]]]:
     """Straight-edged subpaths as point lists in page coordinates (curved ones are skipped)."""
     pts: list[tuple[float, float]] = []
     curved = False
-    for i in range(R.FPDFPath_CountSegments(obj)):
-        seg = R.FPDFPath_GetPathSegment(obj, i)
-        R.FPDFPathSegment_GetPoint(seg, ctypes.byref(x), ctypes.byref(y))
-        kind = R.FPDFPathSegment_GetType(seg)
+    at_x, at_y = ctypes.addressof(x), ctypes.addressof(y)
+    for i in range(_COUNT_SEGMENTS(obj)):
+        seg = _GET_SEGMENT(obj, i)
+        _SEGMENT_POINT(seg, at_x, at_y)
+        kind = _SEGMENT_TYPE(seg)
         px, py = m.apply(x.value, y.value)
         p = (px - left, top - py)
         if kind == R.FPDF_SEGMENT_MOVETO:
@@ -632,7 +723,7 @@ def _subpaths(obj, m: _Matrix, x, y, left: float, top: float) -> Iterator[list[t
         if kind == R.FPDF_SEGMENT_BEZIERTO:
             curved = True
         pts.append(p)
-        if R.FPDFPathSegment_GetClose(seg) and pts[0] != p:
+        if _SEGMENT_CLOSE(seg) and pts[0] != p:
             pts.append(pts[0])
     if len(pts) > 1 and not curved:
         yield pts
@@ -729,7 +820,10 @@ def _coverage(segs: list[_Seg], lo: float, hi: float) -> float:
     """Share of [lo, hi] covered by the segments."""
     if hi <= lo:
         return 1.0
-    covered = sum(max(0.0, min(s.hi, hi) - max(s.lo, lo)) for s in segs)
+    # max(0.0, min(s.hi, hi) - max(s.lo, lo)) of each segment, the min and max spelt out
+    covered = sum(
+        v if (v := (hi if hi < s.hi else s.hi) - (lo if lo > s.lo else s.lo)) > 0.0 else 0.0 for s in segs
+    )
     return covered / (hi - lo)
 
 
@@ -787,7 +881,14 @@ def _regions(
     for i in range(nr):
         for j in range(nc):
             e = extent.setdefault(uf.find(i * nc + j), [i, j, i, j])
-            e[0], e[1], e[2], e[3] = min(e[0], i), min(e[1], j), max(e[2], i), max(e[3], j)
+            if i < e[0]:  # e = [min i, min j, max i, max j], spelt out
+                e[0] = i
+            if j < e[1]:
+                e[1] = j
+            if i > e[2]:
+                e[2] = i
+            if j > e[3]:
+                e[3] = j
     taken = [[False] * nc for _ in range(nr)]
     out: list[_Region] = []
     for i in range(nr):
@@ -854,10 +955,11 @@ def _layout(
                 inside.append(ch)
             else:
                 outside.append(ch)
+        last_i, last_j, regions = len(ys) - 2, len(xs) - 2, tab.regions
         for ch in inside:
-            i = min(bisect_right(ys, ch.cy) - 1, len(ys) - 2)
-            j = min(bisect_right(xs, ch.cx) - 1, len(xs) - 2)
-            tab.regions[slot[i][j]].chars.append(ch)
+            i = bisect_right(ys, ch.cy) - 1
+            j = bisect_right(xs, ch.cx) - 1
+            regions[slot[i if i < last_i else last_i][j if j < last_j else last_j]].chars.append(ch)
         if len(tab.regions) < 2 or not inside:
             continue  # a framed box or an empty grid: its text (if any) stays running text
         tab.xs = xs

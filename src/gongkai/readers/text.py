@@ -15,7 +15,6 @@ annual reports: it produces paragraphs and tables with line provenance.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from ..document import Document, Paragraph, Provenance, Table, TableCell
 from .encoding import decode_text
@@ -33,13 +32,20 @@ _HEADING_LIKE = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|第[一
 # A wrapped cell continues on a short line; a longer one is narrative following the table.
 _CONTINUATION_MAX = 30
 
-
-@dataclass(slots=True)
-class _Line:
-    no: int  # 1-based
-    text: str
-    kind: str  # blank, debris, heading, mdrow, mdsep, tab, spaced, text
-    one_cell: bool = False  # a tab line holding a single indented cell
+# Line kinds. Lines are classified once into three parallel lists (kind, text, one cell), indexed by
+# line number - 1: no object per line.
+_BLANK, _DEBRIS_KIND, _HEADING, _MDROW, _MDSEP, _TAB, _SPACED, _TEXT = (
+    "blank",
+    "debris",
+    "heading",
+    "mdrow",
+    "mdsep",
+    "tab",
+    "spaced",
+    "text",
+)
+_ROW_KINDS = (_TAB, _MDROW, _SPACED)  # a table region starts at one of these
+_REGION_KINDS = (_TAB, _MDROW, _MDSEP, _SPACED)
 
 
 def read_text(data: bytes, source: str) -> Document:
@@ -50,24 +56,30 @@ def read_text(data: bytes, source: str) -> Document:
 
 
 def parse_text(text: str, source: str = "") -> Document:
-    lines = [_classify(i + 1, raw) for i, raw in enumerate(text.splitlines())]
     doc = Document(source=source, media_type="text/plain")
-    i, n = 0, len(lines)
+    classified = [_classify(raw) for raw in text.splitlines()]
+    if not classified:
+        return doc
+    kinds, texts, ones = (list(x) for x in zip(*classified, strict=True))
+    blocks = doc.blocks
+    tables = 0  # tables in the document so far
+    i, n = 0, len(kinds)
     while i < n:
-        line = lines[i]
-        if line.kind in ("tab", "mdrow", "spaced"):
-            j = _region_end(lines, i)
-            table = _table(lines[i:j], source, len(doc.tables()))
+        kind = kinds[i]
+        if kind in _ROW_KINDS:
+            j = _region_end(kinds, texts, i)
+            table = _table(kinds, texts, ones, i, j, source, tables)
             if table.rows:
-                doc.blocks.append(table)
+                blocks.append(table)
+                tables += 1
             i = j
             continue
-        if line.kind == "heading":
-            m = _MD_HEADING.match(line.text)
+        if kind == _HEADING:
+            m = _MD_HEADING.match(texts[i])
             assert m
-            doc.blocks.append(Paragraph(m.group(2), Provenance(source, line.no), "heading", len(m.group(1))))
-        elif line.kind == "text":
-            doc.blocks.append(Paragraph(line.text.strip(), Provenance(source, line.no)))
+            blocks.append(Paragraph(m.group(2), Provenance(source, i + 1), "heading", len(m.group(1))))
+        elif kind == _TEXT:
+            blocks.append(Paragraph(texts[i].strip(), Provenance(source, i + 1)))
         i += 1
     return doc
 
@@ -79,7 +91,9 @@ _DEBRIS_FIRST = frozenset("—-－–─第0123456789")  # the only first charac
 _NOT_PLAIN_CELL = (_DEBRIS_FIRST - frozenset("0123456789")) | frozenset("#|")
 
 
-def _classify(no: int, raw: str) -> _Line:
+def _classify(raw: str) -> tuple[str, str, bool]:
+    """(kind, text, one cell): the line's kind, its text as kept, and for a tab line whether it holds a
+    single indented cell."""
     # Cheap character tests guard each regex: most lines are table cells or prose, and this runs
     # once per line of every text report.
     if raw[:1] == "\t":  # the one-cell-per-line layout: a tab, then a label (the commonest line)
@@ -92,40 +106,41 @@ def _classify(no: int, raw: str) -> _Line:
             and "/" not in body
             and "\f" not in raw
         ):
-            return _Line(no, raw.rstrip(" \r\n\v"), "tab", True)
+            return _TAB, raw.rstrip(" \r\n\v"), True
     text = raw.rstrip("\r\n\f\v")
     if "\f" in text:
         text = text.replace("\f", "")
     stripped = text.strip()
     if not stripped:
-        return _Line(no, text, "tab", True) if "\t" in text else _Line(no, text, "blank")
+        return (_TAB, text, True) if "\t" in text else (_BLANK, text, False)
     if stripped[0] in _DEBRIS_FIRST and _DEBRIS.match(stripped):
-        return _Line(no, text, "debris")
+        return _DEBRIS_KIND, text, False
     if stripped[0] == "#" and _MD_HEADING.match(text):
-        return _Line(no, text, "heading")
+        return _HEADING, text, False
     if stripped[0] == "|" and _MD_ROW.match(text):
-        return _Line(no, text, "mdsep" if _MD_SEP.match(text) else "mdrow")
+        return (_MDSEP if _MD_SEP.match(text) else _MDROW), text, False
     if "\t" in text:
-        return _Line(no, text.rstrip(" "), "tab", _one_cell(text))
+        return _TAB, text.rstrip(" "), _one_cell(text)
     if not any(w in stripped for w in _GAPS) or _SPACED_SPLIT.search(stripped) is None:
-        return _Line(no, text, "text")  # no run of spaces: not a spaced row
+        return _TEXT, text, False  # no run of spaces: not a spaced row
     fields = _SPACED_SPLIT.split(stripped)
     if len(fields) >= 3 and sum(bool(_NUMERIC.match(f)) for f in fields) >= 2:
-        return _Line(no, text, "spaced")
-    return _Line(no, text, "text")
+        return _SPACED, text, False
+    return _TEXT, text, False
 
 
-def _region_end(lines: list[_Line], start: int) -> int:
+def _region_end(kinds: list[str], texts: list[str], start: int) -> int:
     """Index after the last line of the table region that starts at ``start``."""
     j = start
     last_row = start
-    while j < len(lines):
-        kind = lines[j].kind
-        if kind in ("tab", "mdrow", "mdsep", "spaced"):
+    n = len(kinds)
+    while j < n:
+        kind = kinds[j]
+        if kind in _REGION_KINDS:
             last_row = j
-        elif kind in ("blank", "debris"):
+        elif kind in (_BLANK, _DEBRIS_KIND):
             pass
-        elif kind == "text" and _is_continuation(lines, j):
+        elif kind == _TEXT and _is_continuation(kinds, texts, j):
             last_row = j
         else:
             break
@@ -133,27 +148,28 @@ def _region_end(lines: list[_Line], start: int) -> int:
     return last_row + 1
 
 
-def _is_continuation(lines: list[_Line], j: int) -> bool:
-    prev = lines[j - 1]
-    text = lines[j].text.strip()
+def _is_continuation(kinds: list[str], texts: list[str], j: int) -> bool:
+    prev = kinds[j - 1]
+    text = texts[j].strip()
     return (
-        prev.kind in ("tab", "mdrow", "spaced", "text")
-        and (prev.kind != "text" or _is_continuation(lines, j - 1))
+        prev in (_TAB, _MDROW, _SPACED, _TEXT)
+        and (prev != _TEXT or _is_continuation(kinds, texts, j - 1))
         and len(text) <= _CONTINUATION_MAX
         and not _HEADING_LIKE.match(text)
     )
 
 
-def _table(region: list[_Line], source: str, index: int) -> Table:
-    tab_lines = [ln for ln in region if ln.kind == "tab"]
-    one_cell = sum(1 for ln in tab_lines if ln.one_cell)
-    cell_per_line = bool(tab_lines) and one_cell >= 0.6 * len(tab_lines)
-    rows = _rows_cell_per_line(region, source) if cell_per_line else _rows_line_per_row(region, source)
-    for r, row in enumerate(rows):
-        for c, cell in enumerate(row):
-            cell.prov.table, cell.prov.row, cell.prov.col = index, r, c
-    first, last = region[0].no, region[-1].no
-    return Table(rows=rows, grid=False, prov=Provenance(source, first, last, table=index))
+def _table(
+    kinds: list[str], texts: list[str], ones: list[bool], start: int, end: int, source: str, index: int
+) -> Table:
+    """The table of lines ``start:end``, the ``index``-th of the document. Every cell's provenance
+    carries its line, table, row and column from the start."""
+    tab_lines = kinds[start:end].count(_TAB)
+    one_cell = ones[start:end].count(True)  # only tab lines hold one cell
+    cell_per_line = tab_lines > 0 and one_cell >= 0.6 * tab_lines
+    build = _rows_cell_per_line if cell_per_line else _rows_line_per_row
+    rows = build(kinds, texts, ones, start, end, source, index)
+    return Table(rows=rows, grid=False, prov=Provenance(source, start + 1, end, table=index))
 
 
 def _one_cell(text: str) -> bool:
@@ -161,56 +177,75 @@ def _one_cell(text: str) -> bool:
     return bool(tab) and "\t" not in tail and not head.strip()
 
 
-def _cell(text: str, source: str, no: int) -> TableCell:
-    return TableCell(text.strip(), Provenance(source, no))
+def _continue(cell: TableCell, text: str, no: int) -> None:
+    cell.text += text.strip()
+    cell.prov.line_end = no
 
 
-def _continue(cell: TableCell, line: _Line) -> None:
-    cell.text += line.text.strip()
-    cell.prov.line_end = line.no
-
-
-def _rows_cell_per_line(region: list[_Line], source: str) -> list[list[TableCell]]:
+def _rows_cell_per_line(
+    kinds: list[str], texts: list[str], ones: list[bool], start: int, end: int, source: str, index: int
+) -> list[list[TableCell]]:
     rows: list[list[TableCell]] = []
     current: list[TableCell] = []
-    for line in region:
-        if line.kind == "blank":
+    for k in range(start, end):
+        kind = kinds[k]
+        if kind == _BLANK:
             if current:
                 rows.append(current)
                 current = []
-        elif line.kind == "tab":
-            parts = line.text.split("\t")
-            if line.one_cell or not line.text.strip():
-                current.append(_cell(parts[-1] if len(parts) > 1 else "", source, line.no))
+        elif kind == _TAB:
+            text = texts[k]
+            # Provenance(file, line, line_end, offset, page, bbox, table, row, col)
+            if ones[k] or not text.strip():  # a tab line always has a tab: its last part is the cell
+                current.append(
+                    TableCell(
+                        text.rpartition("\t")[2].strip(),
+                        Provenance(source, k + 1, None, None, None, None, index, len(rows), len(current)),
+                    )
+                )
             else:
-                current.extend(_cell(p, source, line.no) for p in parts[1 if not parts[0].strip() else 0 :])
-        elif line.kind == "text" and current:
-            _continue(current[-1], line)
-        elif line.kind in ("mdrow", "spaced"):
-            current.extend(_split(line, source))
+                parts = text.split("\t")
+                for part in parts[1 if not parts[0].strip() else 0 :]:
+                    current.append(
+                        TableCell(
+                            part.strip(),
+                            Provenance(source, k + 1, None, None, None, None, index, len(rows), len(current)),
+                        )
+                    )
+        elif kind == _TEXT and current:
+            _continue(current[-1], texts[k], k + 1)
+        elif kind in (_MDROW, _SPACED):
+            current.extend(_split(kind, texts[k], source, k + 1, index, len(rows), len(current)))
     if current:
         rows.append(current)
     return rows
 
 
-def _rows_line_per_row(region: list[_Line], source: str) -> list[list[TableCell]]:
+def _rows_line_per_row(
+    kinds: list[str], texts: list[str], ones: list[bool], start: int, end: int, source: str, index: int
+) -> list[list[TableCell]]:
     rows: list[list[TableCell]] = []
-    for line in region:
-        if line.kind in ("tab", "mdrow", "spaced"):
-            row = _split(line, source)
+    for k in range(start, end):
+        kind = kinds[k]
+        if kind in _ROW_KINDS:
+            row = _split(kind, texts[k], source, k + 1, index, len(rows), 0)
             if row:
                 rows.append(row)
-        elif line.kind == "text" and rows:
+        elif kind == _TEXT and rows:
             filled = [c for c in rows[-1] if c.text]
-            _continue(filled[-1] if filled else rows[-1][-1], line)
+            _continue(filled[-1] if filled else rows[-1][-1], texts[k], k + 1)
     return rows
 
 
-def _split(line: _Line, source: str) -> list[TableCell]:
-    if line.kind == "tab":
-        parts = line.text.rstrip().split("\t")
-    elif line.kind == "mdrow":
-        parts = line.text.strip().strip("|").split("|")
+def _split(kind: str, text: str, source: str, no: int, index: int, row: int, col: int) -> list[TableCell]:
+    """The cells of one line, the first of them in column ``col`` of row ``row``."""
+    if kind == _TAB:
+        parts = text.rstrip().split("\t")
+    elif kind == _MDROW:
+        parts = text.strip().strip("|").split("|")
     else:
-        parts = _SPACED_SPLIT.split(line.text.strip())
-    return [_cell(p, source, line.no) for p in parts]
+        parts = _SPACED_SPLIT.split(text.strip())
+    return [
+        TableCell(p.strip(), Provenance(source, no, None, None, None, None, index, row, col + c))
+        for c, p in enumerate(parts)
+    ]

@@ -7,7 +7,7 @@ for a report's format; conformance and metadata rules are raised by extraction a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 from ..formats import Format
@@ -19,15 +19,32 @@ _R4 = "国办公开办函〔2019〕60号、〔2021〕30号 表四"
 _ART50 = "《政府信息公开条例》第五十条"
 
 
-def _t3_rows(fmt: Format, report: Report) -> list[str]:
+def _t3_rows(fmt: Format, report: Report) -> tuple[str, ...]:
     """Table 三 rows as this report has them (（六） as one row or three)."""
-    return list(_t3_rows_of(tuple(report.cells))) or [r.id for r in fmt.t3.rows]
+    return _t3_rows_of(tuple(report.cells)) or tuple(r.id for r in fmt.t3.rows)
 
 
 @lru_cache(maxsize=256)
 def _t3_rows_of(cell_ids: tuple[str, ...]) -> tuple[str, ...]:
     # Reports of one format share their cell IDs: the rows are worked out once per layout.
     return tuple(dict.fromkeys(cid[3:].rsplit(".", 1)[0] for cid in cell_ids if cid.startswith("t3.")))
+
+
+# The checks of a rule depend on the format and (table 三) on the report's rows, not on its values:
+# they are built once per format and layout and shared by every report (checks are immutable).
+_CACHE: dict[tuple[str, int, tuple[str, ...]], tuple[Format, tuple[Check, ...]]] = {}
+
+
+def _cached(
+    kind: str, fmt: Format, rows: tuple[str, ...], build: Callable[[Format, tuple[str, ...]], Iterator[Check]]
+) -> tuple[Check, ...]:
+    key = (kind, id(fmt), rows)
+    hit = _CACHE.get(key)
+    if hit is None or hit[0] is not fmt:
+        if len(_CACHE) > 512:
+            _CACHE.clear()
+        hit = _CACHE[key] = (fmt, tuple(build(fmt, rows)))  # the format kept alive: its id stays its own
+    return hit[1]
 
 
 def _row_label(fmt: Format, row_id: str) -> str:
@@ -40,21 +57,28 @@ def _row_label(fmt: Format, row_id: str) -> str:
     )
 
 
-def _t3_row_total(fmt: Format, report: Report) -> Iterator[Check]:
+def _t3_row_total(fmt: Format, report: Report) -> tuple[Check, ...]:
+    return _cached("t3.row_total", fmt, _t3_rows(fmt, report), _build_t3_row_total)
+
+
+def _build_t3_row_total(fmt: Format, rows: tuple[str, ...]) -> Iterator[Check]:
     parts = [c.id for c in fmt.t3.columns if c.id != "total"]
-    for row in _t3_rows(fmt, report):
+    for row in rows:
         yield Check(
             (f"t3.{row}.total",), tuple(f"t3.{row}.{c}" for c in parts), params={"row": _row_label(fmt, row)}
         )
 
 
-def _outcome_rows(rows: list[str]) -> list[str]:
+def _outcome_rows(rows: tuple[str, ...]) -> tuple[str, ...]:
     start, end = rows.index("granted"), rows.index("handled")
     return rows[start:end]
 
 
-def _t3_outcome_total(fmt: Format, report: Report) -> Iterator[Check]:
-    rows = _t3_rows(fmt, report)
+def _t3_outcome_total(fmt: Format, report: Report) -> tuple[Check, ...]:
+    return _cached("t3.outcome_total", fmt, _t3_rows(fmt, report), _build_t3_outcome_total)
+
+
+def _build_t3_outcome_total(fmt: Format, rows: tuple[str, ...]) -> Iterator[Check]:
     if "granted" not in rows or "handled" not in rows:
         return
     for col in fmt.t3.columns:
@@ -65,7 +89,11 @@ def _t3_outcome_total(fmt: Format, report: Report) -> Iterator[Check]:
         )
 
 
-def _t3_balance(fmt: Format, report: Report) -> Iterator[Check]:
+def _t3_balance(fmt: Format, report: Report) -> tuple[Check, ...]:
+    return _cached("t3.balance", fmt, (), _build_t3_balance)
+
+
+def _build_t3_balance(fmt: Format, rows: tuple[str, ...]) -> Iterator[Check]:
     for col in fmt.t3.columns:
         c = col.id
         yield Check(
@@ -75,7 +103,11 @@ def _t3_balance(fmt: Format, report: Report) -> Iterator[Check]:
         )
 
 
-def _t4_total(fmt: Format, report: Report) -> Iterator[Check]:
+def _t4_total(fmt: Format, report: Report) -> tuple[Check, ...]:
+    return _cached("t4.total", fmt, (), _build_t4_total)
+
+
+def _build_t4_total(fmt: Format, rows: tuple[str, ...]) -> Iterator[Check]:
     parts = [f.id for f in fmt.t4.fields if f.id != "total"]
     for g in fmt.t4.groups:
         yield Check(
@@ -86,15 +118,30 @@ def _t4_total(fmt: Format, report: Report) -> Iterator[Check]:
 
 
 def _t2_change(fmt: Format, report: Report) -> Iterator[Check]:
+    # The rows with both columns, and their check, once per format; the check applies to a report
+    # whose change cell states a new total.
+    for change, check in _cached("t2.change", fmt, (), _build_t2_change):
+        cell = report.cells.get(change)
+        if cell is not None and cell.stated_total is not None:
+            yield check
+
+
+def _build_t2_change(fmt: Format, rows: tuple[str, ...]) -> Iterator[tuple[str, Check]]:
     for row in fmt.t2.rows():
         ids = {f.id for f in fmt.t2.fields_of(row.id)}
         change = f"t2.{row.id}.change"
-        cell = report.cells.get(change)
-        if {"prev", "change"} <= ids and cell is not None and cell.stated_total is not None:
-            yield Check((f"t2.{row.id}.prev", change), (f"{change}#stated",), params={"row": row.label.text})
+        if {"prev", "change"} <= ids:
+            yield (
+                change,
+                Check((f"t2.{row.id}.prev", change), (f"{change}#stated",), params={"row": row.label.text}),
+            )
 
 
-def _t2_published(fmt: Format, report: Report) -> Iterator[Check]:
+def _t2_published(fmt: Format, report: Report) -> tuple[Check, ...]:
+    return _cached("t2.published", fmt, (), _build_t2_published)
+
+
+def _build_t2_published(fmt: Format, rows: tuple[str, ...]) -> Iterator[Check]:
     for row in fmt.t2.rows():
         ids = {f.id for f in fmt.t2.fields_of(row.id)}
         if {"published", "total"} <= ids:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ..formats import Format
@@ -72,7 +73,10 @@ def _ocr(report: Report, fmt: Format) -> list[Finding]:
 def _truncated(report: Report, fmt: Format) -> Finding | None:
     """A report that stops part-way: its last tables and last sections are all missing."""
     found = {s.id for s in report.sections if s.id}
-    seen = {cid.split(".", 1)[0] for cid, c in report.cells.items() if c.prov is not None}
+    cells = report.cells
+    seen = {
+        t for t, ids in _by_table(tuple(cells)).items() if any(cells[cid].prov is not None for cid in ids)
+    }
     if not seen or "t4" in seen or found & {"s4", "s5", "s6"}:
         return None
     tables = [zh.split(" ", 1)[0] for t, (zh, _en) in _TABLE_NAMES.items() if t not in seen]
@@ -82,6 +86,15 @@ def _truncated(report: Report, fmt: Format) -> Finding | None:
         f"未找到{'、'.join(tables)}及第{'、'.join(sections)}部分",
         detail_en=f"{len(tables)} tables and {len(sections)} sections not found",
     )
+
+
+@lru_cache(maxsize=256)
+def _by_table(cell_ids: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """The cell IDs of each table (what comes before the first dot), once per layout."""
+    out: dict[str, list[str]] = {}
+    for cid in cell_ids:
+        out.setdefault(cid.split(".", 1)[0], []).append(cid)
+    return {t: tuple(ids) for t, ids in out.items()}
 
 
 def _sections(report: Report, fmt: Format) -> list[Finding]:
@@ -109,35 +122,53 @@ def _sections(report: Report, fmt: Format) -> list[Finding]:
     return out
 
 
-def _tables(report: Report) -> list[Finding]:
-    out: list[Finding] = []
-    # One pass over the cells: per table, its rows (cells, and whether any was printed), the printed
-    # cells and the printed-but-blank ones.
-    tables: dict[str, dict[str, list]] = {}
-    seen_in: dict[str, int] = {}
-    blank_in: dict[str, list[str]] = {}
-    for cid, c in report.cells.items():
+_Layout = tuple[tuple[str, ...], tuple[int, ...], dict[str, list[tuple[int, list[str]]]]]
+
+
+@lru_cache(maxsize=256)
+def _layout(cell_ids: tuple[str, ...]) -> _Layout:
+    """Per cell (in order) its table and the number of its row; per table its rows (number, cells).
+    Worked out once per layout: reports of one format share their cell IDs."""
+    tables: dict[str, dict[str, tuple[int, list[str]]]] = {}
+    numbers: dict[str, int] = {}
+    table_of: list[str] = []
+    row_of: list[int] = []
+    for cid in cell_ids:
         row = cid[: cid.rfind(".")]
         table = cid[: cid.find(".")]
-        entry = tables.setdefault(table, {}).setdefault(row, [[], False])
-        entry[0].append(cid)
+        number = numbers.setdefault(row, len(numbers))
+        tables.setdefault(table, {}).setdefault(row, (number, []))[1].append(cid)
+        table_of.append(table)
+        row_of.append(number)
+    return tuple(table_of), tuple(row_of), {t: list(rows.values()) for t, rows in tables.items()}
+
+
+def _tables(report: Report) -> list[Finding]:
+    out: list[Finding] = []
+    # One pass over the cells: per table, the printed cells and the printed-but-blank ones, and
+    # which rows had a printed cell.
+    table_of, row_of, tables = _layout(tuple(report.cells))
+    printed = bytearray(len(row_of))
+    seen_in: dict[str, int] = {}
+    blank_in: dict[str, list[str]] = {}
+    for (cid, c), table, row in zip(report.cells.items(), table_of, row_of, strict=True):
         if c.prov is not None:
-            entry[1] = True
+            printed[row] = 1
             seen_in[table] = seen_in.get(table, 0) + 1
             if c.value is None and c.raw is None:
                 blank_in.setdefault(table, []).append(cid)
     for table, (zh, _en) in _TABLE_NAMES.items():
-        rows = tables.get(table, {})
+        rows = tables.get(table, [])
         if rows and not seen_in.get(table):
-            out.append(raise_rule("conf.table_missing", zh, next(iter(rows.values()))[0][:1]))
+            out.append(raise_rule("conf.table_missing", zh, rows[0][1][:1]))
             continue
-        for cells, printed in rows.values():
-            if not printed:
+        for number, cells in rows:
+            if not printed[number]:
                 out.append(
                     raise_rule(
                         "conf.row_missing",
                         format_of(report).cell_label(cells[0]).rsplit(" / ", 1)[0],
-                        cells,
+                        list(cells),
                     )
                 )
         blank = blank_in.get(table, [])

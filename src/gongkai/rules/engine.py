@@ -60,11 +60,10 @@ def _side(report: Report, terms: tuple[str, ...]) -> Side | None:
     if _plain(terms):  # most sides: looked up directly, once per rule and report
         for t in terms:
             cell = cells.get(t)
-            v = None if cell is None else cell.value
-            if v is None:
+            if cell is None or cell.value is None:
                 blanks.append(t)
             else:
-                known += v
+                known += cell.value
         return Side(known, blanks)
     for t in terms:
         if "#" in t or "fact:" in t:
@@ -89,11 +88,10 @@ def evaluate(check: Check, report: Report) -> Outcome:
     lhs, rhs = _side(report, check.lhs), _side(report, check.rhs)
     if lhs is None or rhs is None:
         return Outcome("n/a", Side(0, []), Side(0, []))
-    alts = [s for s in (_side(report, a) for a in check.alt) if s is not None]
-    n_terms = len(check.lhs) + len(check.rhs)
-    if len(lhs.blanks) + len(rhs.blanks) == n_terms:
+    alts = [s for s in (_side(report, a) for a in check.alt) if s is not None] if check.alt else []
+    if len(lhs.blanks) + len(rhs.blanks) == len(check.lhs) + len(check.rhs):
         return Outcome("empty", lhs, rhs)
-    if lhs.complete and rhs.complete:
+    if not lhs.blanks and not rhs.blanks:
         ok = _holds(check.op, lhs.known, rhs.known) or any(
             s.complete and _holds(check.op, lhs.known, s.known) for s in alts
         )
