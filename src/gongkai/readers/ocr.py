@@ -12,19 +12,30 @@ Confidences and coordinates come out as plain Python floats.
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
+# CJK punctuation, ideographs (with extension A and compatibility) and fullwidth forms: Chinese print
+# sets no space beside them, so a space the recogniser reads there is an artefact.
+_CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_SPACE = re.compile(f" +(?=[{_CJK}])|(?<=[{_CJK}]) +")
+
 DET_TEXT_PX = 18.0  # text height (px) the detector is given
 DET_MIN_SCALE = 0.3
 DET_UNKNOWN_PIXELS = 1_500_000  # detector input when the text height cannot be measured
 TEXT_SCORE = 0.5  # lines read with less confidence than this are dropped (rapidocr's default)
-REC_BATCH = 32  # lines recognised in one model call
+REC_HEIGHT = 48  # the recogniser's input height (px)
+REC_BATCH = 32  # lines recognised in one model call at most
 REC_MIN_RATIO = 2.5  # lines are padded at least to this width/height (narrower: lone "0" reads "O")
 REC_BATCH_PX = 32 * 48 * 8  # … and at most this many padded columns of pixels in one call
+REC_LONG_RATIO = 8.0  # lines wider than this × height …
+REC_LONG_SCALE = 0.7  # … are recognised narrowed by this (prose: ~2.5 model steps a character still)
+REC_CALL_COLS = 32  # a model call's fixed cost, in columns of pixels recognised (measured: ~1.5–2 ms)
 MIN_TEXT_PX = 9.0  # characters measured shorter than this (a page scanned at ~40 dpi or less) are unreadable
 _UPSIDE_SAMPLE = 12  # lines recognised both ways to tell an upside-down page
 
@@ -109,38 +120,83 @@ def crops(gray: np.ndarray, quads: np.ndarray) -> list[np.ndarray]:
     return [get_rotate_crop_image(bgr, q.copy()) for q in quads]
 
 
+def rec_width(image: np.ndarray, height: int = REC_HEIGHT) -> int:
+    """Columns a line image is given to the recogniser: its width at ``height`` px tall, at least
+    REC_MIN_RATIO × height; a long line (wider than REC_LONG_RATIO × height) narrowed by
+    REC_LONG_SCALE, but not below that width."""
+    h, w = image.shape[:2]
+    cols = math.ceil(height * w / max(1, h))
+    long = height * REC_LONG_RATIO
+    if cols > long:
+        cols = max(math.ceil(long), math.ceil(cols * REC_LONG_SCALE))
+    return max(math.ceil(height * REC_MIN_RATIO), cols)
+
+
+def batches(widths: list[int]) -> list[list[int]]:
+    """Lines grouped for recognition, as lists of indices into ``widths`` (each line's columns).
+
+    A model call costs about its padded pixels (every line padded to the batch's widest) plus a fixed
+    REC_CALL_COLS columns' worth. Lines sorted by width are cut into the runs that make the total of
+    those costs least (a shortest path over the cut points), each run at most REC_BATCH_PX padded
+    columns (memory) and REC_BATCH lines."""
+    call_cols, max_cols = REC_CALL_COLS, REC_BATCH_PX
+    order = sorted(range(len(widths)), key=widths.__getitem__)
+    w = [widths[i] for i in order]
+    n = len(w)
+    best = [0.0] + [math.inf] * n  # best[j]: least cost of the first j lines
+    cut = [0] * (n + 1)
+    for j in range(1, n + 1):
+        widest = w[j - 1]
+        for i in range(j - 1, max(-1, j - 1 - REC_BATCH), -1):
+            k = j - i
+            if k > 1 and k * widest > max_cols:
+                break
+            cost = best[i] + call_cols + k * widest
+            if cost < best[j]:
+                best[j], cut[j] = cost, i
+    out: list[list[int]] = []
+    j = n
+    while j > 0:
+        out.append(order[cut[j] : j])
+        j = cut[j]
+    return out[::-1]
+
+
 def recognise(images: list[np.ndarray]) -> list[tuple[str, float]]:
     """Text and confidence of each line image, batched by width.
 
     rapidocr pads every line to at least 320 px (ratio 6.7) before recognising it; a table's lines
     are mostly numbers and short labels (ratio ~2), so most of that work is padding. Here lines are
-    sorted by width and each batch is padded only to its own widest line."""
+    grouped by ``batches`` so that padding each to its batch's widest line wastes little."""
     if not images:
         return []
+    import cv2
+
     rec = engine()._load_rec_model()
-    _c, height, _w = rec.rec_image_shape[:3]
-    ratios = [im.shape[1] / max(1, im.shape[0]) for im in images]
-    order = sorted(range(len(images)), key=ratios.__getitem__)
+    height = int(rec.rec_image_shape[1])
+    widths = [rec_width(im, height) for im in images]
     out: list[tuple[str, float]] = [("", 0.0)] * len(images)
-    start = 0
-    while start < len(order):
-        # A batch: up to REC_BATCH lines, or fewer when the padded batch would exceed REC_BATCH_PX.
-        end = start + 1
-        while end < len(order) and end - start < REC_BATCH:
-            if (end + 1 - start) * ratios[order[end]] * height > REC_BATCH_PX:
-                break
-            end += 1
-        idx = order[start:end]
-        widest = max(REC_MIN_RATIO, max(ratios[i] for i in idx))
-        batch = np.stack([rec.resize_norm_img(images[i], widest) for i in idx]).astype(np.float32)
+    for idx in batches(widths):
+        widest = max(widths[i] for i in idx)
+        batch = np.zeros((len(idx), 3, height, widest), np.float32)
+        for row, i in enumerate(idx):
+            im = images[i]
+            cols = min(widths[i], math.ceil(height * im.shape[1] / max(1, im.shape[0])))
+            small = cv2.resize(im, (cols, height)).astype(np.float32)
+            batch[row, :, :, :cols] = small.transpose(2, 0, 1) / 127.5 - 1.0
         preds = rec.session(batch)
         lines, _words = rec.postprocess_op(
-            preds, False, wh_ratio_list=[ratios[i] for i in idx], max_wh_ratio=widest
+            preds, False, wh_ratio_list=[widths[i] / height for i in idx], max_wh_ratio=widest / height
         )
         for i, (text, score) in zip(idx, lines, strict=False):
-            out[i] = (str(text), float(score))
-        start = end
+            out[i] = (cjk_spaces(str(text)), float(score))
     return out
+
+
+def cjk_spaces(text: str) -> str:
+    """The line without the spaces the recogniser reads beside CJK characters ("为 100%" →
+    "为100%", "1. 属于" → "1.属于"); spaces between Latin words and digits stay."""
+    return _CJK_SPACE.sub("", text)
 
 
 def turned(quads: np.ndarray) -> bool:
