@@ -94,3 +94,21 @@ def test_cjk_spaces_dropped_latin_spaces_kept():
     assert ocr.cjk_spaces("结果 其他") == "结果其他"
     assert ocr.cjk_spaces("- 2 -") == "- 2 -"
     assert ocr.cjk_spaces("PDF 2.0 file") == "PDF 2.0 file"
+
+
+def test_det_scale():
+    a4_200 = (2339, 1653)
+    # Body text (40 px) would go to DET_TEXT_PX at 0.3; the detector's 736-px shorter side stops it
+    # (rapidocr would enlarge anything smaller back to it).
+    s = ocr.det_scale(a4_200, 40.0, 736)
+    assert round(1653 * s) == 736
+    # Small type (20 px) is shrunk to DET_TEXT_PX, not to the floor and not kept at full size.
+    assert ocr.det_scale(a4_200, 20.0, 736) == pytest.approx(ocr.DET_TEXT_PX / 20.0)
+    # A 100-dpi page is already near the detector's minimum; tiny text is never enlarged.
+    assert ocr.det_scale((1169, 827), 20.0, 736) == pytest.approx(736.5 / 827)
+    assert ocr.det_scale((1169, 827), 8.0, 736) == 1.0
+    # No measurable text: the page brought to ~DET_UNKNOWN_PIXELS.
+    s = ocr.det_scale(a4_200, 0.0, 736)
+    assert 2339 * 1653 * s * s == pytest.approx(ocr.DET_UNKNOWN_PIXELS)
+    # A 600-dpi page: DET_MIN_SCALE bounds the shrink.
+    assert ocr.det_scale((7016, 4960), 120.0, 736) == ocr.DET_MIN_SCALE

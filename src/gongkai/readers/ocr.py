@@ -1,10 +1,11 @@
 """Text lines of a page image: detection at the scale the text needs, recognition at full resolution.
 
 rapidocr's text detector costs ~90 % of a full-page pass and its cost grows with the pixels it is
-given, while it finds lines as well when they are ~16 px tall as at 35. So the page is shrunk until
-its text is about ``DET_TEXT_PX`` tall (measured on the page: the height of its ink components), lines
-are detected there, and each line is cut from the full-resolution page for the recogniser, batched.
-Small type is not shrunk. The page's orientation is found from the lines themselves: mostly tall
+given, while it finds lines as well when they are ~9 px tall as at 35. So the page is shrunk until
+its text is about ``DET_TEXT_PX`` tall (measured on the page: the height of its ink components), but
+never so far that its shorter side falls under the detector's own minimum (736 px, which rapidocr
+would enlarge it back to: an A4 page at 200 dpi is not shrunk below 0.45); lines are detected there,
+and each line is cut from the full-resolution page for the recogniser, batched. The page's orientation is found from the lines themselves: mostly tall
 boxes mean a page turned by 90°; rapidocr's direction classifier voting 180° on the widest lines, confirmed
 by the recogniser reading them better turned, means 180° (settled before the page is recognised).
 Confidences and coordinates come out as plain Python floats.
@@ -25,7 +26,7 @@ import numpy as np
 _CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _CJK_SPACE = re.compile(f" +(?=[{_CJK}])|(?<=[{_CJK}]) +")
 
-DET_TEXT_PX = 18.0  # text height (px) the detector is given
+DET_TEXT_PX = 12.0  # text height (px) the detector is given, at most (found to work down to ~9)
 DET_MIN_SCALE = 0.3
 DET_UNKNOWN_PIXELS = 1_500_000  # detector input when the text height cannot be measured
 TEXT_SCORE = 0.5  # lines read with less confidence than this are dropped (rapidocr's default)
@@ -90,21 +91,28 @@ def text_height(binary: np.ndarray) -> float:
     return float(np.percentile(keep, 75))
 
 
+def det_scale(shape: tuple[int, ...], text_h: float, min_side: int) -> float:
+    """The factor the page (``shape``: height, width) is shrunk by for detection: its text brought to
+    ~DET_TEXT_PX (no measurable text: the page to ~DET_UNKNOWN_PIXELS), never below DET_MIN_SCALE nor
+    below the detector's shorter-side minimum ``min_side``, never enlarged; 1.0 for a change under 2 %."""
+    h, w = shape[:2]
+    # No measurable text: a coarse look, not a full-resolution pass (seconds a page).
+    scale = DET_TEXT_PX / text_h if text_h > 0 else (DET_UNKNOWN_PIXELS / max(1, h * w)) ** 0.5
+    scale = min(1.0, max(DET_MIN_SCALE, (min_side + 0.5) / max(1, min(h, w)), scale))
+    return 1.0 if scale >= 0.98 else scale
+
+
 def detect(gray: np.ndarray, text_h: float) -> np.ndarray:
-    """Quadrilaterals (n×4×2, page pixels) of the text lines, detected on the page shrunk so its
-    text is ~DET_TEXT_PX tall."""
+    """Quadrilaterals (n×4×2, page pixels) of the text lines, detected on the page shrunk by
+    ``det_scale``."""
     import cv2
 
-    if text_h <= 0:  # no measurable text: a coarse look, not a full-resolution pass (seconds a page)
-        scale = min(1.0, max(DET_MIN_SCALE, (DET_UNKNOWN_PIXELS / max(1, gray.size)) ** 0.5))
-    else:
-        scale = min(1.0, max(DET_MIN_SCALE, DET_TEXT_PX / text_h))
-    img = gray
-    if scale < 0.98:
-        img = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    else:
-        scale = 1.0
     det = engine()._load_det_model()
+    min_side = int(det.limit_side_len) if det.limit_type == "min" else 0
+    scale = det_scale(gray.shape, text_h, min_side)
+    img = gray
+    if scale < 1.0:
+        img = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     out = det(cv2.cvtColor(img, cv2.COLOR_GRAY2BGR))
     if out.boxes is None or len(out.boxes) == 0:
         return np.zeros((0, 4, 2), np.float32)
