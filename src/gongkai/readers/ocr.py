@@ -5,9 +5,10 @@ given, while it finds lines as well when they are ~9 px tall as at 35. So the pa
 its text is about ``DET_TEXT_PX`` tall (measured on the page: the height of its ink components), but
 never so far that its shorter side falls under the detector's own minimum (736 px, which rapidocr
 would enlarge it back to: an A4 page at 200 dpi is not shrunk below 0.45); lines are detected there,
-and each line is cut from the full-resolution page for the recogniser, batched. The page's orientation is found from the lines themselves: mostly tall
-boxes mean a page turned by 90°; rapidocr's direction classifier voting 180° on the widest lines, confirmed
-by the recogniser reading them better turned, means 180° (settled before the page is recognised).
+and each line is cut from the full-resolution page for the recogniser, batched. The page's
+orientation is found from the lines themselves: mostly tall boxes mean a page turned by 90°;
+rapidocr's direction classifier voting 180° on the widest lines, confirmed by the recogniser reading
+them better turned, means 180° (settled before the page is recognised).
 Confidences and coordinates come out as plain Python floats.
 """
 
