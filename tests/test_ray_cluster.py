@@ -34,8 +34,9 @@ from .test_ray import _content
 ROOT = Path(__file__).resolve().parents[1]
 ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
-# A lost node is declared dead after ~1.5 s instead of Ray's default ~30 s.
-FAST_HEALTH = {"health_check_period_ms": 500, "health_check_failure_threshold": 3}
+# A lost node is declared dead after ~5 s instead of Ray's default ~30 s (a live one under heavy load
+# can miss a second of heartbeats: 1.5 s marked the surviving node dead on a machine at load 10).
+FAST_HEALTH = {"health_check_period_ms": 1000, "health_check_failure_threshold": 5}
 NODE = {"object_store_memory": 80 << 20}
 
 
