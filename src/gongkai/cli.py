@@ -114,6 +114,11 @@ def _console() -> Console:
     return Console(highlight=False, soft_wrap=True)
 
 
+def _failed(out: Console, e: api.GongkaiError, lang: Lang) -> None:
+    """The one clear line of a GongkaiError, marked as a failure."""
+    out.print(f"[bold red]✗[/] {escape(e.line(lang.value))}")
+
+
 def _format_name(report: Report, lang: str) -> str:
     t = _T[lang]
     if report.template == "mixed":
@@ -269,7 +274,7 @@ def parse(
             if as_json:
                 payload.append({"source": str(f), "error": e.line(lang.value)})
             else:
-                out.print(f"[bold red]✗[/] {escape(e.line(lang.value))}")
+                _failed(out, e, lang)
             continue
         if as_json:
             payload.append(rep.as_dict())
@@ -359,7 +364,7 @@ def ingest(
                 limits=_limits(max_seconds, max_ocr_pages, max_memory),
             )
         except api.GongkaiError as e:  # Ray missing, cluster unreachable; database lost, disk full
-            out.print(f"[bold red]✗[/] {escape(e.line(lang.value))}")
+            _failed(out, e, lang)
             saved = getattr(e, "stats", None)
             if saved is not None:  # what was saved before it stopped
                 _ingest_summary(out, saved, lang)
@@ -491,7 +496,7 @@ def backup(
     try:
         m = run(db, _files_root(db), dest)
     except GongkaiError as e:
-        out.print(f"[bold red]✗[/] {escape(e.line(lang.value))}")
+        _failed(out, e, lang)
         raise typer.Exit(1) from None
     n = m["counts"].get("report_version", 0)
     out.print(
@@ -515,7 +520,7 @@ def restore(
     try:
         m = run(src, db, _files_root(db))
     except GongkaiError as e:
-        out.print(f"[bold red]✗[/] {escape(e.line(lang.value))}")
+        _failed(out, e, lang)
         raise typer.Exit(1) from None
     n = m["counts"].get("report_version", 0)
     out.print(
@@ -931,7 +936,7 @@ def collect(
 
             summary = run(sites, store, job, opts, part, progress)
     except api.GongkaiError as e:
-        out.print(f"[bold red]✗[/] {escape(e.line(lang.value))}")
+        _failed(out, e, lang)
         raise typer.Exit(2) from None
     except OSError as e:
         out.print(f"[bold red]✗[/] {escape(str(sites))}: {escape(e.strerror or str(e))}")
