@@ -116,3 +116,12 @@ def test_unreadable_bytes(data, problem):
     with pytest.raises(UnreadableFile) as e:
         read_bytes(data, "bad.txt")
     assert "bad.txt" in str(e.value) and problem in str(e.value)
+
+
+def test_traditional_forms_in_labels_are_read_as_the_official_ones():
+    """OCR models emit traditional forms now and then (行政強制); every label still finds its row."""
+    trad = str.maketrans("强处许罚规请复议诉讼开", "強處許罰規請復議訴訟開")
+    text = _text("000").translate(trad)
+    assert "行政強制" in text and "行政處罰" in text
+    report = api.parse_bytes(text.encode("utf-8"), "trad.txt")
+    assert report.values() == EXPECTED["000"]["cells"]

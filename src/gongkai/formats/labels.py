@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
+from importlib.resources import files
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -22,10 +23,28 @@ _ORDINAL = re.compile(
 )
 
 
+@lru_cache(maxsize=1)
+def _simplified() -> dict[int, str]:
+    """Traditional → simplified, one character for one (OpenCC's table; phrases are not needed for labels).
+
+    OCR models trained on mixed text read a simplified character as its traditional form now and then
+    (行政強制); the official labels are simplified, so both sides are folded before they are compared.
+    """
+    table = files("opencc").joinpath("dictionary/TSCharacters.txt").read_text("utf-8")
+    out: dict[int, str] = {}
+    for line in table.splitlines():
+        trad, _, simp = line.partition("\t")
+        simp = simp.split(" ")[0]
+        if len(trad) == 1 and len(simp) == 1 and trad != simp:
+            out[ord(trad)] = simp
+    return out
+
+
 @lru_cache(maxsize=8192)
 def norm(text: str) -> str:
-    """Normal form of a label: NFKC (full-width → half-width), no spaces, quotes or soft punctuation."""
-    return _DROP.sub("", unicodedata.normalize("NFKC", text))
+    """Normal form of a label: NFKC (full-width → half-width), simplified characters, no spaces, quotes or
+    soft punctuation."""
+    return _DROP.sub("", unicodedata.normalize("NFKC", text)).translate(_simplified())
 
 
 @lru_cache(maxsize=8192)
