@@ -545,9 +545,9 @@ class Reports:
         )
 
     def _top_rules(self, region_prefix: str | None, year: int | None, n: int) -> list[tuple[str, int]]:
-        cur = self._filtered(region_prefix=region_prefix, year=year).subquery()
+        cur = self._filtered(region_prefix=region_prefix, year=year, has_errors=True).subquery()
         with self.engine.connect() as conn:
-            rows = conn.execute(_broken_rules(cur, n)).all()
+            rows = conn.execute(_broken_rules(select(cur.c.version_id), n)).all()
         return [(r, c) for r, c in rows]
 
     def _counts_now(self, region_prefix: str | None = None, year: int | None = None) -> dict[str, Any]:
@@ -559,7 +559,8 @@ class Reports:
             ).all()
             by_prov = dict(conn.execute(select(cur.c.province, func.count()).group_by(cur.c.province)).all())
             total, broken = conn.execute(select(func.count(), func.coalesce(func.sum(broken_case), 0))).one()
-            rules = conn.execute(_broken_rules(cur, 10)).all()
+            broken_ids = select(cur.c.version_id).where(cur.c.errors - cur.c.dismissed_errors > 0)
+            rules = conn.execute(_broken_rules(broken_ids, 10)).all()
         # None (year or province not recognised) sorts last and is shown as 未识别, never dropped.
         by_year = sorted(
             ((y, n, int(b)) for y, n, b in by_year_rows), key=lambda t: (t[0] is None, t[0] or 0)
@@ -613,13 +614,15 @@ def _insert_rows(conn: Connection, table: str, columns: tuple[str, ...], rows: l
     conn.exec_driver_sql(f"INSERT INTO {table} ({cols}) VALUES ({', '.join([mark] * len(columns))})", rows)
 
 
-def _broken_rules(cur: Any, n: int) -> Any:
-    """The ``n`` error rules most often failed in the versions of ``cur`` (dismissed findings do not count)."""
+def _broken_rules(versions: Select, n: int) -> Any:
+    """The ``n`` error rules most often failed in ``versions`` (a select of version ids with open errors;
+    dismissed findings do not count). The versions are chosen first and their findings looked up by
+    index: joining the other way walks every finding in the store (~65 ms at 100,000 reports)."""
     return (
         select(F.c.rule, func.count())
-        .join(cur, cur.c.version_id == F.c.version_id)
         .where(
             and_(
+                F.c.version_id.in_(versions),
                 F.c.severity == "error",
                 F.c.status == "fail",
                 F.c.review.is_distinct_from("dismissed"),
