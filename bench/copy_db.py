@@ -57,9 +57,11 @@ def main() -> None:
                 if "id" in [c.name for c in Base.metadata.tables[table].columns]
                 else "SELECT 1"
             )
-        cur.execute("ANALYZE")
     raw.commit()
     raw.close()
+    store = Store.open(dst_url)
+    store.optimize()  # statistics and the visibility map, as after any bulk load
+    store.close()
 
 
 if __name__ == "__main__":

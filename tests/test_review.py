@@ -20,7 +20,7 @@ from gongkai.review.coverage import coverage, read_expected, tally
 from gongkai.review.deadlines import deadline, timeliness
 from gongkai.review.diff import diff
 from gongkai.review.documents import circular_docx, notice_docx
-from gongkai.review.hierarchy import children, level, region_prefix
+from gongkai.review.hierarchy import children, level, region_prefix, warm
 from gongkai.review.peers import Group, compare
 from gongkai.review.workflow import can_review, scope_prefix
 from gongkai.store import Store
@@ -131,6 +131,31 @@ def test_region_hierarchy_and_peer_groups(seeded) -> None:
     assert first["rank"] == 1 and first["value"] == pytest.approx((100 + 49) / 235)
     assert first["percentile"] == pytest.approx(2 / 3) and first["change"] is None
     assert sum(b["n"] for b in data["distribution"]) == data["stats"]["n"] == 3
+
+
+def test_warm_reads_each_years_tallies_once_for_every_level(seeded, monkeypatch) -> None:
+    """`gongkai serve` warms the memo as it starts; afterwards a region page of any level reads none of
+    the year's reports or publishers again, and shows the same tallies as computed cold."""
+    store, _ = seeded
+    cold = {code: level(store, code, 2020) for code in ("", "440000", "440300")}
+    store.reports._cache.clear()
+    warm(store)
+    reads: list[str] = []
+    for name in ("_light", "_top_rules"):
+        real = getattr(store.reports, name)
+        monkeypatch.setattr(
+            store.reports, name, lambda *a, _r=real, _n=name, **k: reads.append(_n) or _r(*a, **k)
+        )
+    real_states = store.reviews._expected_states
+    monkeypatch.setattr(
+        store.reviews, "_expected_states", lambda *a, **k: reads.append("states") or real_states(*a, **k)
+    )
+    for code, before in cold.items():
+        now = level(store, code, 2020)
+        assert [(r.code, t) for r, t in now["children"]] == [(r.code, t) for r, t in before["children"]]
+        assert now["missing"] == before["missing"] and now["reports"] == before["reports"]
+    assert store.reports.top_rules(None, 2020) == [("t3.balance", 1)]
+    assert reads == []
 
 
 def test_scopes() -> None:

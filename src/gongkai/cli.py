@@ -870,7 +870,7 @@ def serve(
             **net,
         )
     else:
-        uvicorn.run(create_app(db), host=host, port=port, log_level="warning", **net)
+        uvicorn.run(create_app(db, warm=True), host=host, port=port, log_level="warning", **net)
 
 
 @app.command()

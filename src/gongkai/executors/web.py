@@ -17,4 +17,4 @@ def create_app() -> FastAPI:
     die_with_parent()
     from ..web import create_app as build
 
-    return build()
+    return build(warm=True)

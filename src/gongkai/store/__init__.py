@@ -119,10 +119,12 @@ class Store:
             yield conn
 
     def optimize(self) -> None:
-        """Refresh the query planner's statistics (after a bulk load: PostgreSQL's autovacuum may not
-        have analysed the new rows yet and would plan sequential scans over millions of cells)."""
-        with self.engine.begin() as conn:
-            if self.engine.dialect.name == "postgresql":
-                conn.execute(text("ANALYZE"))
-            else:
+        """Refresh the query planner's statistics after a bulk load. On PostgreSQL also VACUUM: until
+        autovacuum gets to the new rows their pages are not marked all-visible, so the covering indexes
+        cannot answer alone (the country's region tally read the 200 MB version table: 60 ms → 10 ms)."""
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE"))  # not inside a transaction
+        else:
+            with self.engine.begin() as conn:
                 conn.execute(text("PRAGMA optimize"))

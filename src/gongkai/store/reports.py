@@ -440,9 +440,8 @@ class Reports:
             .where(V.c.is_current.is_(True))
         )
         with self.engine.connect() as conn:
-            return [
-                (c or "", bool(b), v, y) for c, b, v, y in conn.execute(self._filtered(**filters, columns=q))
-            ]
+            rows = conn.execute(self._filtered(**filters, columns=q)).all()  # one fetch, not one a row
+        return [(c or "", bool(b), v, y) for c, b, v, y in rows]
 
     def cell_values(
         self, version_ids: list[int], cell_ids: list[str] | None = None

@@ -308,9 +308,10 @@ class Reviews:
             seen = seen.where(starts_with(A.c.region_code, region_prefix))
             listed = listed.where(starts_with(EA.c.region_code, region_prefix))
         with self.engine.connect() as conn:
-            published = set(conn.execute(published_q).scalars())
-            out = {(n, c or ""): i in published for i, n, c in conn.execute(seen)}
-            imported = [(n, c or "") for n, c in conn.execute(listed)]
+            published = set(conn.execute(published_q).scalars().all())
+            agencies = conn.execute(seen).all()
+            imported = [(n, c or "") for n, c in conn.execute(listed).all()]
+        out = {(n, c or ""): i in published for i, n, c in agencies}
         if imported:
             by_name: dict[str, list[bool]] = {}
             for (n, _), p in out.items():

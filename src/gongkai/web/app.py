@@ -14,8 +14,10 @@ GONGKAI_SECRET (the session key), GONGKAI_SECURE_COOKIES=1 (the session cookie o
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import secrets
+import threading
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -26,9 +28,12 @@ from . import admin, auth, browse, desk, errors, portal, reports, review, watch
 from .base import HERE, Web
 from .security import Shield, write_guard
 
+log = logging.getLogger(__name__)
 
-def create_app(db: str | None = None, store: Store | None = None) -> FastAPI:
-    """The workbench; with no arguments (``uvicorn --factory``) the database comes from GONGKAI_DB."""
+
+def create_app(db: str | None = None, store: Store | None = None, warm: bool = False) -> FastAPI:
+    """The workbench; with no arguments (``uvicorn --factory``) the database comes from GONGKAI_DB.
+    ``warm`` (``gongkai serve``): read the region tallies of every year in the background as it starts."""
     store = store or Store.open(db or os.environ.get("GONGKAI_DB", "sqlite:///gongkai.db"))
     web = Web(store)
     app = FastAPI(
@@ -58,4 +63,15 @@ def create_app(db: str | None = None, store: Store | None = None) -> FastAPI:
     # out of the collector's full passes, which otherwise pause every thread for 100 ms and more while
     # an import or a parse allocates in a worker thread.
     gc.freeze()
+    if warm:
+        threading.Thread(target=_warm, args=(store,), name="gongkai-warm", daemon=True).start()
     return app
+
+
+def _warm(store: Store) -> None:
+    from ..review.hierarchy import warm
+
+    try:
+        warm(store)
+    except Exception:  # a cache left cold is no reason to stop serving; pages compute it when asked
+        log.warning("warming the region tallies failed", exc_info=True)
