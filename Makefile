@@ -49,10 +49,10 @@ serve: $(VENV)/.installed sysdeps
 	$(BIN)/gongkai ingest $(SHARED)/seeds $(SHARED)/fixtures || true
 	$(BIN)/gongkai serve
 
-## test: lint, then the whole suite
+## test: lint, then the whole suite (a worker a core; modules stay whole, so their fixtures are built once)
 test: $(VENV)/.installed sysdeps
 	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check src tests bench scripts
