@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -91,11 +92,21 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture(scope="session")
 def demo_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo corpus exactly as `make run` writes it (``gongkai demo-corpus demo-corpus``)."""
+    """The demo corpus exactly as `make run` writes it (``gongkai demo-corpus demo-corpus``), written once
+    per run: under ``make test``'s workers (pytest-xdist) the first to need it writes it (~20 s, mostly
+    WeasyPrint's 40 PDFs) into the run's shared temporary folder and the others read it."""
+    from filelock import FileLock
+
     from gongkai.demo import generate
 
-    out = tmp_path_factory.mktemp("demo") / "demo-corpus"
-    generate(out)
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    out, done = root / "demo-corpus", root / "demo-corpus.done"
+    with FileLock(str(root / "demo-corpus.lock")):
+        if not done.exists():
+            shutil.rmtree(out, ignore_errors=True)  # a half-written one from a worker that died
+            generate(out)
+            done.touch()
     return out
 
 
