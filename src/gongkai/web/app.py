@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 def create_app(db: str | None = None, store: Store | None = None, warm: bool = False) -> FastAPI:
     """The workbench; with no arguments (``uvicorn --factory``) the database comes from GONGKAI_DB.
-    ``warm`` (``gongkai serve``): read the region tallies of every year in the background as it starts."""
+    ``warm`` (``gongkai serve``): read the country's region tallies of every year in the background."""
     store = store or Store.open(db or os.environ.get("GONGKAI_DB", "sqlite:///gongkai.db"))
     web = Web(store)
     app = FastAPI(
