@@ -204,8 +204,33 @@ def test_a_file_that_kills_every_worker_gives_up_and_a_raising_one_is_not_retrie
     lost = results["crash"]
     assert isinstance(lost, WorkerLost) and "解析进程意外退出（共尝试 2 次）" in lost.problem
     tries = Counter(Path(log).read_text().split())
-    assert tries["crash"] == 2 and tries["bad"] == 1  # the crash retried once; the raise never
+    # The crash retried (once, or twice when its first death was put on the item before it: an actor
+    # killed by the next item can take the answer of the one before with it); the raise never.
+    assert 2 <= tries["crash"] <= 3 and tries["bad"] == 1
     assert all(tries[k] >= 1 for k in "abcdef")
+
+
+def _dies_once(item: tuple[str, str]) -> str:
+    """Kills its process the first time it runs (a worker lost to something else), then works."""
+    marker, what = item
+    if what == "once" and not os.path.exists(marker):
+        open(marker, "w").close()
+        os._exit(1)
+    return what.upper()
+
+
+def test_an_item_is_given_up_only_after_dying_alone(rx, tmp_path):
+    """The first death's blame is a guess: with no retries allowed, an item blamed once still runs
+    again, alone on an actor, and is given up only if it dies there; here it then works."""
+    marker = str(tmp_path / "died")
+    items = [(marker, w) for w in ("once", "x", "y", "z")]
+    rx.max_retries = 0
+    try:
+        got = dict(rx.map(_dies_once, items))
+    finally:
+        rx.max_retries = 2
+    assert {k[1]: v for k, v in got.items()} == {"once": "ONCE", "x": "X", "y": "Y", "z": "Z"}
+    assert os.path.exists(marker)  # it did die once
 
 
 def test_backpressure_keeps_at_most_the_window_in_flight(rx):

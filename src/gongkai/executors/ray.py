@@ -10,7 +10,9 @@ Two kinds of failure are told apart:
 - the actor died under the item (killed, out of memory, node lost, a reader that crashed the
   process): the item is retried on a fresh actor up to ``max_retries`` times, then comes back as
   ``WorkerLost`` so ingestion records it as a failure. Items queued behind it on the dead actor are
-  resubmitted without being blamed. The replacement actor takes no work until it answers: after a
+  resubmitted without being blamed. Which item was running is a guess (the first one unanswered: an
+  actor killed by an item can take the answer of the one before it with it), so a retried item runs
+  alone on an actor and is given up only after dying there. The replacement actor takes no work until it answers: after a
   node is lost it may wait for a CPU that is gone, and the other actors finish the batch (if none is
   left and none starts within ``startup_timeout``, the run stops with a clear error).
 
@@ -188,25 +190,31 @@ class RayExecutor:
         retry: deque[_Task] = deque()  # items whose actor died, sent again before new ones
         pending: dict[Any, _Task] = {}  # object ref → task, in submission order
         lanes: list[deque[Any]] = [deque() for _ in self._actors]  # each actor's refs, in order
+        alone: set[int] = set()  # lanes running a retried item with nothing queued behind it
         while True:
             while len(pending) < self.window:
-                ready = [i for i in range(len(lanes)) if i not in self._down]
-                if not ready:
-                    break
-                lane = min(ready, key=lambda i: len(lanes[i]))
-                if len(lanes[lane]) >= self._per_actor:
-                    break
+                ready = [i for i in range(len(lanes)) if i not in self._down and i not in alone]
                 if retry:
+                    # A retried item runs alone on its actor, so a second death is surely its own
+                    # (the blame of the first is a guess: an actor killed by the next item may take
+                    # the answer of the one before with it). New items wait until the retries are out.
+                    free = [i for i in ready if not lanes[i]]
+                    if not free:
+                        break
                     task = retry.popleft()
-                    task.lane = lane
-                elif not exhausted:
+                    task.lane = lane = free[0]
+                    alone.add(lane)
+                else:
+                    if not ready or exhausted:
+                        break
+                    lane = min(ready, key=lambda i: len(lanes[i]))
+                    if len(lanes[lane]) >= self._per_actor:
+                        break
                     try:
                         task = _Task(next(it), lane, 0)
                     except StopIteration:
                         exhausted = True
                         continue
-                else:
-                    break
                 ref = self._actors[lane].run.remote(fn, task.item)
                 pending[ref] = task
                 lanes[lane].append(ref)
@@ -228,12 +236,15 @@ class RayExecutor:
             try:
                 value = ray.get(ref)  # the result, or the exception the parse raised
             except self._lost:
-                yield from self._actor_died(task.lane, lanes, pending, retry)
+                certain = task.lane in alone
+                alone.discard(task.lane)
+                yield from self._actor_died(task.lane, lanes, pending, retry, certain)
                 continue
             except Exception as e:  # anything else from Ray (e.g. a result it could not ship)
                 value = e
             del pending[ref]
             lanes[task.lane].remove(ref)
+            alone.discard(task.lane)
             yield task.item, value
 
     def _replace(self, lane: int) -> None:
@@ -273,9 +284,16 @@ class RayExecutor:
         )
 
     def _actor_died(
-        self, lane: int, lanes: list[deque[Any]], pending: dict[Any, _Task], retry: deque[_Task]
+        self,
+        lane: int,
+        lanes: list[deque[Any]],
+        pending: dict[Any, _Task],
+        retry: deque[_Task],
+        certain: bool,
     ) -> Iterator[tuple[Any, Any]]:
-        """Settle every item that was on a dead actor, blame the one it was running, replace it."""
+        """Settle every item that was on a dead actor, blame the one it was running, replace it. An
+        item is given up only after a death while it ran ``alone`` (``certain``): otherwise it goes
+        round once more, alone."""
         ray = self._ray
         refs = list(lanes[lane])
         lanes[lane].clear()
@@ -290,7 +308,7 @@ class RayExecutor:
                 if not blamed:
                     blamed = True
                     task.tries += 1
-                    if task.tries > self.max_retries:
+                    if certain and task.tries > self.max_retries:
                         yield task.item, self._gave_up(task, e)
                         continue
                 again.append(task)
