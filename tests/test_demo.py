@@ -47,12 +47,11 @@ def test_the_desk_demo_login_make_run_prints_works_through_gongkai_serve(tmp_pat
     import re
     import subprocess
     import sys
-    import time
     from pathlib import Path
 
     import httpx
 
-    from .test_security_server import _port
+    from .workbench import server_process
 
     env = {k: v for k, v in os.environ.items() if k not in ("GONGKAI_DB", "GONGKAI_FILES")}
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1] / "src")
@@ -70,20 +69,7 @@ def test_the_desk_demo_login_make_run_prints_works_through_gongkai_serve(tmp_pat
     password = re.search(r"password[:：]\s*(\S+)", out).group(1)
     desk_path = re.search(r"(/desk/\d+)", out).group(1)
     apply_path = re.search(r"(/apply/\d+)", out).group(1)
-    port = _port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gongkai.cli", "serve", "--port", str(port)], cwd=tmp_path, env=env
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/login", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("gongkai serve did not start")
+    with server_process([sys.executable, "-m", "gongkai.cli", "serve"], env, tmp_path) as (base, _):
         with httpx.Client(base_url=base, timeout=60) as c:
             csrf = re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text).group(1)
             r = c.post(
@@ -101,6 +87,3 @@ def test_the_desk_demo_login_make_run_prints_works_through_gongkai_serve(tmp_pat
             assert (
                 anonymous.get(desk_path, follow_redirects=False).status_code == 303
             )  # the desk needs a login
-    finally:
-        server.terminate()
-        server.wait(timeout=20)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,36 +14,20 @@ from pathlib import Path
 from gongkai.executors import LocalExecutor, WorkerLost
 
 from .procs import descendants, survivors
+from .workbench import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _up(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline and proc.poll() is None:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"{url} never answered")
-
-
 def test_serve_workers_stop_with_a_killed_master(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     cmd = [
         sys.executable, "-m", "gongkai.cli", "serve",
         "--db", f"sqlite:///{tmp_path / 'g.db'}", "--port", str(port), "--workers", "2",
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _up(f"http://127.0.0.1:{port}/", proc)
+        wait_until_up(f"http://127.0.0.1:{port}/", proc)
         for _ in range(20):  # both workers serving (each answers at least once)
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5):
                 pass

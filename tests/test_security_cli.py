@@ -115,7 +115,7 @@ def test_serve_wires_secure_cookies_and_proxy_headers(db):
     """``gongkai serve --secure-cookies --proxy-headers`` as a real process behind a (pretend) proxy on
     127.0.0.1: X-Forwarded-Proto is believed (HSTS is sent for HTTPS) and the session cookie is Secure;
     without the options, neither."""
-    from .test_security_server import _port
+    from .workbench import free_port
 
     Store.open(db).close()
     for options, https in (
@@ -125,7 +125,7 @@ def test_serve_wires_secure_cookies_and_proxy_headers(db):
             False,
         ),
     ):
-        port = _port()
+        port = free_port()
         env = {k: v for k, v in os.environ.items() if k != "GONGKAI_SECURE_COOKIES"}
         proc = subprocess.Popen(
             [sys.executable, "-m", "gongkai.cli", "serve", "--db", db, "--port", str(port), *options], env=env

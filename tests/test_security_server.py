@@ -9,7 +9,6 @@ import io
 import os
 import re
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -23,40 +22,19 @@ import pytest
 from gongkai.store import Store
 
 from .conftest import seed_path
+from .workbench import server_process
 
 PASSWORD = "Secur3-口令-2026"
 AGENCY = "深圳市南山区教育局"
 QUIET = ("--log-level", "warning")
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def server(db: str, **env: str) -> Iterator[tuple[str, int]]:
     """The workbench in a process of its own: (base URL, pid)."""
-    port = _port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "gongkai.web:create_app", "--factory", "--port", str(port), *QUIET],
-        env={**os.environ, "GONGKAI_DB": db, **env},
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/login", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("server did not start")
-        yield base, proc.pid
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    args = [sys.executable, "-m", "uvicorn", "gongkai.web:create_app", "--factory", *QUIET]
+    with server_process(args, {**os.environ, "GONGKAI_DB": db, **env}) as up:
+        yield up
 
 
 def _rss_mb(pid: int, key: str = "VmHWM") -> float:

@@ -4,12 +4,14 @@ reviewer and an admin, served by the real app (uvicorn in a thread) — for the 
 from __future__ import annotations
 
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import uvicorn
 
 from gongkai.demo import demo_province
@@ -36,11 +38,44 @@ def load(store: Store, demo: Path) -> None:
     store.users.add(*OUTSIDER, role="reviewer", region_code=other)
 
 
-@contextmanager
-def serve(store: Store) -> Iterator[str]:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
+    """Until ``url`` answers 200; fails at once if the server process has exited."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{url} never answered (exit code {proc.poll()})")
+
+
+@contextmanager
+def server_process(
+    args: list[str], env: dict[str, str], cwd: Path | None = None
+) -> Iterator[tuple[str, int]]:
+    """A server command (``--port`` is appended) in a process of its own: (base URL, pid)."""
+    port = free_port()
+    proc = subprocess.Popen([*args, "--port", str(port)], env=env, cwd=cwd)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(f"{base}/login", proc)
+        yield base, proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@contextmanager
+def serve(store: Store) -> Iterator[str]:
+    port = free_port()
     srv = uvicorn.Server(
         uvicorn.Config(create_app(store=store), host="127.0.0.1", port=port, log_level="error")
     )
