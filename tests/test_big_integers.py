@@ -10,7 +10,6 @@ import typing
 from pathlib import Path
 
 import pytest
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from gongkai.extract import values as V
@@ -20,20 +19,10 @@ from gongkai.web import create_app
 from gongkai.web.base import MAX_ID
 
 from .conftest import SEEDS, seed_path
+from .workbench import api_routes
 
 PASSWORD = "Big-整数-口令-2026"
 HUGE = (10**20, 2**63, MAX_ID + 1, -(10**20), 0)
-
-
-def _routes(app) -> list[APIRoute]:
-    def walk(routes):
-        for r in routes:
-            if hasattr(r, "original_router"):
-                yield from walk(r.original_router.routes)
-            else:
-                yield r
-
-    return [r for r in walk(app.routes) if isinstance(r, APIRoute)]
 
 
 def _is_int(annotation) -> bool:
@@ -73,7 +62,7 @@ def test_every_integer_in_a_path_is_range_checked(site):
     root, csrf = _login(app, "root")
     staff, s_csrf = _login(app, "staff")
     checked = 0
-    for route in _routes(app):
+    for route in api_routes(app):
         ints = {f.name for f in route.dependant.path_params if _is_int(f.field_info.annotation)}
         if not ints:
             continue
@@ -106,7 +95,7 @@ def test_every_integer_in_a_query_is_range_checked(site):
     store, app = site
     root, _ = _login(app, "root")
     probed = set()
-    for route in _routes(app):
+    for route in api_routes(app):
         if "GET" not in route.methods or "{" in route.path:
             continue
         for p in _query_params(route.dependant):

@@ -8,7 +8,6 @@ import re
 import time
 
 import pytest
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 
@@ -19,23 +18,11 @@ from gongkai.web.base import MAX_ID
 from gongkai.web.security import PUBLIC_WRITES
 
 from .conftest import SEEDS, seed_path
+from .workbench import api_routes
 
 PASSWORD = "Secur3-口令-2026"
 AGENCY = "深圳市南山区教育局"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-
-
-def _routes(app):
-    """Every APIRoute of the app (FastAPI keeps included routers nested)."""
-
-    def walk(routes):
-        for r in routes:
-            if hasattr(r, "original_router"):
-                yield from walk(r.original_router.routes)
-            else:
-                yield r
-
-    return [r for r in walk(app.routes) if isinstance(r, APIRoute)]
 
 
 def _csrf(text: str) -> str:
@@ -142,7 +129,7 @@ def _fill(path: str) -> str:
 
 def test_every_state_changing_route_needs_a_token(site):
     app, store = site["app"], site["store"]
-    routes = [(m, _fill(r.path)) for r in _routes(app) for m in sorted(r.methods & UNSAFE)]
+    routes = [(m, _fill(r.path)) for r in api_routes(app) for m in sorted(r.methods & UNSAFE)]
     assert len(routes) >= 20 and ("POST", "/admin/users/root/role") in routes
     _, read = store.users.add_token("root", "read")
     before = store.audit.count()
@@ -393,7 +380,7 @@ def test_huge_integers_in_paths_are_404_or_422_never_500(site):
     root, csrf = _login(app, "root")
     staff, s_csrf = _login(app, "staff")
     checked = 0
-    for route in _routes(app):
+    for route in api_routes(app):
         ints = [f.name for f in route.dependant.path_params if f.field_info.annotation is int]
         if not ints:
             continue

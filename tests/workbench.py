@@ -10,9 +10,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
+from fastapi.routing import APIRoute
 
 from gongkai.demo import demo_province
 from gongkai.desk.cli import demo as desk_demo
@@ -36,6 +38,19 @@ def load(store: Store, demo: Path) -> None:
     store.users.add(*ADMIN, role="admin")
     other = "440000" if demo_province() != "440000" else "110000"
     store.users.add(*OUTSIDER, role="reviewer", region_code=other)
+
+
+def api_routes(app: Any) -> list[APIRoute]:
+    """Every APIRoute of the app (FastAPI keeps included routers nested)."""
+
+    def walk(routes: Any) -> Iterator[Any]:
+        for r in routes:
+            if hasattr(r, "original_router"):
+                yield from walk(r.original_router.routes)
+            else:
+                yield r
+
+    return [r for r in walk(app.routes) if isinstance(r, APIRoute)]
 
 
 def free_port() -> int:
