@@ -20,6 +20,7 @@ STATUSES: dict[str, tuple[str, str]] = {
     "undecidable": ("无法判定", "cannot decide"),
     "check_original": ("需核对原件", "check against the original"),
 }
+YEAR_MIN, YEAR_MAX = 1990, 2100  # a report year, a year to look at or to enter a calendar for: else a mistake
 LOW_CONFIDENCE = 0.9  # OCR score under which a cell is flagged for a person to check
 
 

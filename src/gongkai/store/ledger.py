@@ -21,7 +21,7 @@ from ..desk.calendar import WorkCalendar
 from ..desk.ledger import LETTERS, Application, Event, LedgerError, apply, deadline, document_number, fold
 from ..desk.ledger import repeats as _repeats
 from ..desk.tally import YearInputs, tally
-from ..report import Agency, Region, Report
+from ..report import YEAR_MAX, YEAR_MIN, Agency, Region, Report
 from . import Store
 from .models import Agency as AgencyRow
 from .models import (
@@ -39,7 +39,6 @@ DY, CD = DeskYear.__table__, CalendarDay.__table__
 PA, PS = PortalAgency.__table__, PortalSubmission.__table__
 PURGED_NAME = "（已清除）"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
-CALENDAR_FIRST, CALENDAR_LAST = 1990, 2100  # the years a holiday schedule can be entered for
 
 
 @dataclass(slots=True)
@@ -87,8 +86,8 @@ class Ledger:
     ) -> list[tuple[Application, dt.date | None, dt.date | None]]:
         """Enter (or replace) a year's schedule: holidays on weekdays (False) and make-up working
         weekend days (True). Returns the open applications whose deadline moved: (app, before, after)."""
-        if not CALENDAR_FIRST <= year <= CALENDAR_LAST:  # typed in a form or on the command line
-            raise LedgerError(f"年度须在{CALENDAR_FIRST}年至{CALENDAR_LAST}年之间：{str(year)[:20]}")
+        if not YEAR_MIN <= year <= YEAR_MAX:  # typed in a form or on the command line
+            raise LedgerError(f"年度须在{YEAR_MIN}年至{YEAR_MAX}年之间：{str(year)[:20]}")
         if any(d.year != year for d in days):
             raise LedgerError(f"日期不属于{year}年")
         before = {d.app.id: d.due for d in self.open_deadlines()}

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BeforeValidator, Field
 
 from ..errors import Forbidden, Invalid, RequestError
+from ..report import YEAR_MAX, YEAR_MIN
 from ..store import Store
 from .csrf import csrf_token
 from .security import HashSlots, Throttle
@@ -23,7 +24,6 @@ HERE = Path(__file__).parent
 # Every integer a URL brings is range-checked before it reaches a query (422, never a 500). Ids are
 # INTEGER columns (store/models.py): 32-bit on PostgreSQL, so the bound is what both databases hold.
 MAX_ID = 2**31 - 1
-YEAR_MIN, YEAR_MAX = 1990, 2100  # a report year, or a year to look at: anything else is a mistake
 MAX_PAGE = 100_000  # page numbers of the paged lists
 
 
