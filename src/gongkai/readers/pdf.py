@@ -138,7 +138,7 @@ class _Tab:
     def bbox(self) -> tuple[float, float, float, float]:
         rs = self.regions
         if not rs:
-            min(r.x0 for r in rs)  # raises what min() raises on no regions
+            raise ValueError("a grid without regions has no box")
         # min/max of each side in one pass (as min() and max() do: the first of equal values stays)
         x0, top, x1, bottom = rs[0].x0, rs[0].top, rs[0].x1, rs[0].bottom
         for r in rs:
