@@ -12,9 +12,9 @@ Two kinds of failure are told apart:
   ``WorkerLost`` so ingestion records it as a failure. Items queued behind it on the dead actor are
   resubmitted without being blamed. Which item was running is a guess (the first one unanswered: an
   actor killed by an item can take the answer of the one before it with it), so a retried item runs
-  alone on an actor and is given up only after dying there. The replacement actor takes no work until it answers: after a
-  node is lost it may wait for a CPU that is gone, and the other actors finish the batch (if none is
-  left and none starts within ``startup_timeout``, the run stops with a clear error).
+  alone on an actor and is given up only after dying there. The replacement actor takes no work until
+  it answers: after a node is lost it may wait for a CPU that is gone, and the other actors finish the
+  batch (if none is left and none starts within ``startup_timeout``, the run stops with a clear error).
 
 Nothing outlives the driver: the actors are not detached, so Ray fate-shares them with the job that
 owns them and kills them when the driver exits, even by kill -9 (the GCS sees the owner die); a local
@@ -195,9 +195,7 @@ class RayExecutor:
             while len(pending) < self.window:
                 ready = [i for i in range(len(lanes)) if i not in self._down and i not in alone]
                 if retry:
-                    # A retried item runs alone on its actor, so a second death is surely its own
-                    # (the blame of the first is a guess: an actor killed by the next item may take
-                    # the answer of the one before with it). New items wait until the retries are out.
+                    # alone on a free actor (see the module docstring); new items wait meanwhile
                     free = [i for i in ready if not lanes[i]]
                     if not free:
                         break
