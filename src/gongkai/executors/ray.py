@@ -185,6 +185,7 @@ class RayExecutor:
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[T, R | BaseException]]:
         ray = self._ray
+        self.settle()  # replacements started since the last batch take work from the start
         it = iter(items)
         exhausted = False
         retry: deque[_Task] = deque()  # items whose actor died, sent again before new ones
@@ -326,6 +327,15 @@ class RayExecutor:
         )
         err.__cause__ = cause
         return err
+
+    def settle(self, timeout: float = 0) -> int:
+        """Put replacement actors that have answered back to work, waiting up to ``timeout`` s for the
+        rest; returns how many are still starting."""
+        if self._starting:
+            ready, _ = self._ray.wait(list(self._starting), num_returns=len(self._starting), timeout=timeout)
+            for ref in ready:
+                self._actor_up(ref)
+        return len(self._starting)
 
     def actor_pids(self) -> list[int]:
         """The worker processes' ids (for monitoring, and for tests that kill one)."""
